@@ -1,0 +1,75 @@
+//! `cargo xtask`: pyship's command line. Parses arguments, sets up context and dispatches to one
+//! module per subcommand. It owns the terminal, the config and secrets; the libraries own none.
+#![expect(
+    clippy::print_stderr,
+    clippy::print_stdout,
+    reason = "xtask owns the terminal"
+)]
+
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit statuses, as documented in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// Everything passed.
+    Success = 0,
+    /// A check or gate failed, or the user's input is wrong.
+    Failure = 1,
+    /// Bad arguments or an internal error.
+    Error = 2,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// pyship: release a Python package behind security gates.
+///
+/// Exit status: 0 when everything passed, 1 when a check or gate failed or the input is wrong,
+/// 2 for bad arguments or an internal error.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify wheels and sdists offline, as strictly as PyPI or stricter.
+    Verify(verify::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Success
+            }
+            .into();
+        }
+    };
+    let result = match cli.command {
+        Command::Verify(args) => verify::run(&args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitStatus::Error.into()
+        }
+    }
+}
