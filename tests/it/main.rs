@@ -1,1 +1,9 @@
 //! The end-to-end suite: one binary, one module per feature.
+
+mod cli_verify;
+mod corpus;
+mod differential;
+mod dry_run;
+mod verify_metadata;
+mod verify_sdist;
+mod verify_wheel;

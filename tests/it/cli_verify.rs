@@ -1,0 +1,1 @@
+//! Tests: cli_verify.

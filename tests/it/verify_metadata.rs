@@ -1,0 +1,1 @@
+//! Tests: verify_metadata.
