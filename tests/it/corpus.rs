@@ -1,1 +1,182 @@
-//! Tests: corpus.
+//! Every real PyPI artifact of the pinned corpus verifies with no error, alone, with its release
+//! and in one run with all the others; each warning on them is listed here with why it is right.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use pyship_tests::corpus::{PINNED, corpus};
+use pyship_verify::{ArtifactKind, Finding, Report, Severity, Target, VerifyOptions, verify_files};
+
+/// The warnings the corpus is expected to raise, as (artifact, check id). Nothing else may warn.
+const EXPECTED_WARNINGS: &[(&str, &str)] = &[];
+
+fn options() -> VerifyOptions<'static> {
+    VerifyOptions {
+        target: Target::Pypi,
+        md5: false,
+        renderer: None,
+        reporter: None,
+    }
+}
+
+fn verify(paths: &[PathBuf]) -> Report {
+    verify_files(paths, &options()).expect("corpus files are readable")
+}
+
+fn describe(findings: &[&Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let _ = write!(
+            out,
+            "\n  {} {} [{}] {}: {}",
+            f.severity,
+            f.id,
+            f.artifact.as_deref().unwrap_or("<set>"),
+            f.member.as_deref().unwrap_or("-"),
+            f.message
+        );
+    }
+    out
+}
+
+fn of_severity(report: &Report, severity: Severity) -> Vec<&Finding> {
+    report
+        .findings()
+        .filter(|f| f.severity == severity)
+        .collect()
+}
+
+/// (artifact, id) of every warning in `report`.
+fn warning_keys(report: &Report) -> BTreeSet<(String, String)> {
+    of_severity(report, Severity::Warning)
+        .into_iter()
+        .map(|f| {
+            (
+                f.artifact.clone().unwrap_or_default(),
+                f.id.as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expected_for(artifacts: &BTreeSet<&str>) -> BTreeSet<(String, String)> {
+    EXPECTED_WARNINGS
+        .iter()
+        .filter(|(artifact, _)| artifacts.contains(artifact))
+        .map(|(artifact, id)| ((*artifact).to_owned(), (*id).to_owned()))
+        .collect()
+}
+
+fn assert_clean(report: &Report) {
+    let errors = of_severity(report, Severity::Error);
+    assert!(
+        errors.is_empty(),
+        "corpus artifacts must verify with no error:{}",
+        describe(&errors)
+    );
+    let artifacts: BTreeSet<&str> = report
+        .artifacts
+        .iter()
+        .map(|a| a.filename.as_str())
+        .collect();
+    let warnings = of_severity(report, Severity::Warning);
+    assert_eq!(
+        warning_keys(report),
+        expected_for(&artifacts),
+        "unexpected set of warnings:{}",
+        describe(&warnings)
+    );
+}
+
+#[test]
+fn ok_corpus_matches_pinned_list() {
+    let corpus = corpus();
+    assert_eq!(corpus.files.len(), PINNED.len());
+    let wheels = corpus.paths_of(ArtifactKind::Wheel).len();
+    let sdists = corpus.paths_of(ArtifactKind::Sdist).len();
+    assert_eq!(
+        wheels + sdists,
+        PINNED.len(),
+        "every pin is a wheel or an sdist"
+    );
+    assert!(wheels > 0 && sdists > 0, "the corpus has both kinds");
+    for file in &corpus.files {
+        assert!(file.path.is_file(), "`{}` is present", file.path.display());
+    }
+}
+
+#[test]
+fn ok_corpus_each_artifact_alone() {
+    for path in corpus().paths() {
+        let report = verify(std::slice::from_ref(&path));
+        assert_eq!(report.artifacts.len(), 1);
+        assert_clean(&report);
+    }
+}
+
+/// A wheel and the sdist of the same release verify clean together, cross checks (X-*) included.
+#[test]
+fn ok_corpus_each_release_together() {
+    let mut releases: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for file in &corpus().files {
+        let release = release_of(file.pinned.filename);
+        releases.entry(release).or_default().push(file.path.clone());
+    }
+    for paths in releases.values() {
+        let report = verify(paths);
+        assert_eq!(report.artifacts.len(), paths.len());
+        assert_clean(&report);
+    }
+}
+
+/// All artifacts in one run: per-artifact findings are what they are alone, and the only set
+/// error allowed is X-01, since mixing projects is rightly not one release.
+#[test]
+fn ok_corpus_all_together() {
+    let corpus = corpus();
+    let report = verify(&corpus.paths());
+    assert_eq!(report.artifacts.len(), PINNED.len());
+    let artifact_errors: Vec<&Finding> = report
+        .artifacts
+        .iter()
+        .flat_map(|a| &a.findings)
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert!(
+        artifact_errors.is_empty(),
+        "corpus artifacts must verify with no error:{}",
+        describe(&artifact_errors)
+    );
+    let set_ids: BTreeSet<&str> = report
+        .set_findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.id.as_str())
+        .collect();
+    assert!(
+        set_ids.is_subset(&BTreeSet::from(["X-01"])),
+        "mixing projects may fail X-01 and nothing else:{}",
+        describe(&report.set_findings.iter().collect::<Vec<_>>())
+    );
+    for artifact in &report.artifacts {
+        let alone = verify(std::slice::from_ref(&artifact.path));
+        assert_eq!(
+            artifact.findings, alone.artifacts[0].findings,
+            "`{}` is judged the same alone and in a set",
+            artifact.filename
+        );
+    }
+}
+
+/// `name-version` of a wheel or sdist file name, lowercased, to group a release's files.
+fn release_of(filename: &str) -> String {
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".whl"))
+        .expect("corpus files are wheels or sdists");
+    let mut parts = stem.splitn(3, '-');
+    let name = parts.next().unwrap_or_default();
+    let version = parts.next().unwrap_or_default();
+    format!("{}-{version}", name.to_ascii_lowercase())
+}
