@@ -1,1 +1,359 @@
-//! Tests: verify_wheel.
+//! Wheel verification: the malformed-artifact cases of verify-rules.md §4.1-4.4 (T01..T67, odd
+//! numbers), our own cases per check group, and differential runs against Python's `zipfile`.
+
+use pyship_tests::zipwriter::{
+    BASELINE_FILENAME, MODE_SYMLINK, Member, WheelBuilder, ZipWriter, deflate, extra_field,
+};
+use pyship_verify::{Finding, Severity, Target, VerifyOptions, verify_bytes};
+
+mod differential;
+
+fn options() -> VerifyOptions<'static> {
+    VerifyOptions {
+        target: Target::Pypi,
+        md5: false,
+        renderer: None,
+        reporter: None,
+    }
+}
+
+/// Verifies `bytes` as a wheel called `filename` and returns every finding.
+fn verify_named(filename: &str, bytes: &[u8]) -> Vec<Finding> {
+    verify_bytes(filename, bytes, &options()).0.findings
+}
+
+/// Verifies `bytes` as the baseline wheel's file name.
+fn verify(bytes: &[u8]) -> Vec<Finding> {
+    verify_named(BASELINE_FILENAME, bytes)
+}
+
+fn summary(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| format!("{} {} {:?}: {}", f.severity, f.id, f.member, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asserts an error with check id `id` among `findings`.
+#[track_caller]
+fn assert_error(findings: &[Finding], id: &str) {
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.id.as_str() == id && f.severity == Severity::Error),
+        "expected an error {id}, got:\n{}",
+        summary(findings)
+    );
+}
+
+/// Asserts a warning with check id `id` among `findings`.
+#[track_caller]
+fn assert_warning(findings: &[Finding], id: &str) {
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.id.as_str() == id && f.severity == Severity::Warning),
+        "expected a warning {id}, got:\n{}",
+        summary(findings)
+    );
+}
+
+/// Asserts that no finding at all comes from `groups`, and no error from anywhere.
+#[track_caller]
+fn assert_clean(findings: &[Finding], groups: &[&str]) {
+    let bad: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error || groups.contains(&f.id.group()))
+        .cloned()
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "expected no findings, got:\n{}",
+        summary(&bad)
+    );
+}
+
+/// The baseline wheel with `foo/a.py` added.
+fn with_a_py() -> WheelBuilder {
+    WheelBuilder::baseline().file("foo/a.py", b"A = 1\n")
+}
+
+#[test]
+fn ok_baseline_wheel_is_clean() {
+    let findings = verify(&WheelBuilder::baseline().bytes());
+    assert_clean(&findings, &["ZIP", "REC", "WHF", "WHL", "PATH"]);
+}
+
+#[test]
+fn ok_stored_members_are_clean() {
+    let builder = WheelBuilder::baseline();
+    let mut zip = builder.zip();
+    for member in &mut zip.members {
+        *member = Member::stored(&String::from_utf8_lossy(&member.name), &member.data);
+    }
+    assert_clean(&verify(&zip.to_bytes()), &["ZIP", "REC"]);
+}
+
+#[test]
+fn err_t17_duplicate_zip_name() {
+    let mut zip = with_a_py().zip();
+    zip.members
+        .insert(0, Member::deflated("foo/a.py", b"EVIL = 1\n"));
+    assert_error(&verify(&zip.to_bytes()), "ZIP-05");
+}
+
+#[test]
+fn err_t19_local_and_central_names_differ() {
+    let mut zip = with_a_py().zip();
+    let member = zip.member("foo/a.py");
+    member.name = b"foo/b.py".to_vec();
+    member.central_name = Some(b"foo/a.py".to_vec());
+    assert_error(&verify(&zip.to_bytes()), "ZIP-04");
+}
+
+#[test]
+fn err_t21_cd_size_zero() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.cd_size = Some(0);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-02");
+}
+
+#[test]
+fn err_t23_prefix_bytes_with_fixed_offsets() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.prefix = vec![0x90; 100];
+    zip.offsets_include_prefix = true;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-01");
+}
+
+#[test]
+fn err_t25_archive_comment_holding_a_zip() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.comment = ZipWriter::new(vec![Member::stored("evil.py", b"print(1)\n")]).to_bytes();
+    assert_error(&verify(&zip.to_bytes()), "ZIP-10");
+}
+
+#[test]
+fn err_t27_zstd_and_bzip2_methods() {
+    for method in [93, 12] {
+        let mut zip = WheelBuilder::baseline().zip();
+        let member = zip.member("foo/__init__.py");
+        member.method = method;
+        member.raw = Some(b"not really compressed".to_vec());
+        assert_error(&verify(&zip.to_bytes()), "ZIP-08");
+    }
+}
+
+#[test]
+fn err_t29_crc_wrong_in_both_headers() {
+    let mut zip = with_a_py().zip();
+    let member = zip.member("foo/a.py");
+    member.crc32 = Some(crc32fast::hash(&member.data) ^ 1);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-09");
+}
+
+#[test]
+fn err_t31_encrypted_flag() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.member("foo/__init__.py").flags |= 1;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-07");
+}
+
+#[test]
+fn err_t33_compression_ratio_above_pypi_limit() {
+    // A smaller equivalent of the 4 GiB member: 65 MiB of zeros crosses PyPI's 64 MiB floor and
+    // deflates to about 64 KiB, far above the ratio of 50.
+    let zeros = vec![0u8; 65 * 1024 * 1024];
+    let builder = WheelBuilder::baseline().file("foo/zeros.bin", &zeros);
+    let findings = verify(&builder.bytes());
+    assert_error(&findings, "ZIP-16");
+    assert_clean(&findings_without(&findings, "ZIP-16"), &["REC"]);
+}
+
+fn findings_without(findings: &[Finding], id: &str) -> Vec<Finding> {
+    findings
+        .iter()
+        .filter(|f| f.id.as_str() != id)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn err_t35_unicode_path_extra() {
+    let mut zip = with_a_py().zip();
+    let mut data = vec![1];
+    data.extend_from_slice(&crc32fast::hash(b"foo/a.py").to_le_bytes());
+    data.extend_from_slice(b"foo/evil.py");
+    let extra = extra_field(0x7075, &data);
+    let member = zip.member("foo/a.py");
+    member.local_extra.clone_from(&extra);
+    member.central_extra = extra;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-11");
+}
+
+#[test]
+fn err_t37_symlink_entry() {
+    let builder = WheelBuilder::baseline().file("foo/link", b"/etc/passwd");
+    let mut zip = builder.zip();
+    zip.member("foo/link").external_attr = MODE_SYMLINK;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-14");
+}
+
+#[test]
+fn err_t39_directory_entry_with_payload() {
+    let mut zip = WheelBuilder::baseline().zip();
+    let mut dir = Member::directory("foo/");
+    dir.data = b"payload".to_vec();
+    dir.raw = None;
+    zip.members.insert(0, dir);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-15");
+}
+
+#[test]
+fn err_t41_zip_that_is_also_a_tar() {
+    let bytes = tar_polyglot();
+    assert_error(&verify(&bytes), "ZIP-17");
+}
+
+/// The baseline with a ustar header laid over the first local header and its extra field.
+fn tar_polyglot() -> Vec<u8> {
+    let mut zip = WheelBuilder::baseline().zip();
+    // 30-byte header + 15-byte name + 4-byte TLV header: the extra's data spans 49..649.
+    zip.members[0].local_extra = extra_field(0xcafe, &[0u8; 600]);
+    let mut bytes = zip.to_bytes();
+    bytes[257..265].copy_from_slice(b"ustar\x0000");
+    bytes[148..156].copy_from_slice(b"        ");
+    let sum: u32 = bytes[..512].iter().map(|b| u32::from(*b)).sum();
+    bytes[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    bytes
+}
+
+#[test]
+fn err_t47_non_ascii_name_without_utf8_flag() {
+    let builder = WheelBuilder::baseline().file("foo/café.py", b"X = 1\n");
+    let bytes = builder.bytes();
+    assert_error(&verify(&bytes), "ZIP-07");
+}
+
+#[test]
+fn ok_non_ascii_name_with_utf8_flag_has_no_zip_finding() {
+    let mut zip = WheelBuilder::baseline()
+        .file("foo/café.py", b"X = 1\n")
+        .zip();
+    zip.member("foo/café.py").flags |= 1 << 11;
+    let findings = verify(&zip.to_bytes());
+    assert!(
+        !findings.iter().any(|f| f.id.as_str() == "ZIP-07"),
+        "{}",
+        summary(&findings)
+    );
+}
+
+#[test]
+fn err_trailing_bytes_after_end_record() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.trailing = b"junk".to_vec();
+    assert_error(&verify(&zip.to_bytes()), "ZIP-01");
+}
+
+#[test]
+fn err_data_descriptor_flag() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.member("foo/__init__.py").flags |= 1 << 3;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-07");
+}
+
+#[test]
+fn err_local_header_without_central_record() {
+    let mut zip = with_a_py().zip();
+    zip.member("foo/a.py").in_central = false;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-04");
+}
+
+#[test]
+fn err_setuid_mode() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.member("foo/__init__.py").external_attr = 0o104_755 << 16;
+    assert_error(&verify(&zip.to_bytes()), "ZIP-14");
+}
+
+#[test]
+fn err_stored_sizes_differ() {
+    let mut zip = WheelBuilder::baseline().zip();
+    let member = zip.member("foo/__init__.py");
+    *member = Member::stored("foo/__init__.py", &member.data);
+    member.uncompressed_size = Some(3);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-09");
+}
+
+#[test]
+fn err_short_usize_deflate_stream_inflates_past_declared_size() {
+    let zip = short_usize_wheel();
+    assert_error(&verify(&zip.to_bytes()), "ZIP-09");
+}
+
+/// `foo/a.py` declares the 9 benign bytes, but its deflate stream goes on to a payload (malo
+/// `short_usize`). The declared CRC-32 covers the 9 bytes, so a reader stopping there is happy.
+fn short_usize_wheel() -> ZipWriter {
+    const BENIGN: &[u8] = b"# benign\n";
+    let full = [BENIGN, b"print('malicious')\n".as_slice()].concat();
+    let mut zip = WheelBuilder::baseline().file("foo/a.py", BENIGN).zip();
+    let member = zip.member("foo/a.py");
+    member.raw = Some(deflate(&full));
+    member.crc32 = Some(crc32fast::hash(BENIGN));
+    member.uncompressed_size = Some(9);
+    zip
+}
+
+#[test]
+fn err_truncated_deflate_stream() {
+    let mut zip = with_a_py().zip();
+    let member = zip.member("foo/a.py");
+    let mut raw = deflate(&member.data);
+    raw.pop();
+    member.raw = Some(raw);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-09");
+}
+
+#[test]
+fn err_deflate_stream_ends_before_compressed_size() {
+    let mut zip = with_a_py().zip();
+    let member = zip.member("foo/a.py");
+    let mut raw = deflate(&member.data);
+    raw.extend_from_slice(b"hidden");
+    member.raw = Some(raw);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-09");
+}
+
+#[test]
+fn warn_invalid_dos_date() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.member("foo/__init__.py").date = 0;
+    assert_warning(&verify(&zip.to_bytes()), "ZIP-13");
+}
+
+#[test]
+fn warn_directory_entry_present() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.members.insert(0, Member::directory("foo/"));
+    let findings = verify(&zip.to_bytes());
+    assert_warning(&findings, "ZIP-15");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.id.as_str() == "ZIP-15" && f.severity == Severity::Error)
+    );
+}
+
+#[test]
+fn err_truncated_archive_never_panics() {
+    let bytes = WheelBuilder::baseline().bytes();
+    for cut in 0..bytes.len() {
+        let findings = verify(&bytes[..cut]);
+        assert!(
+            findings.iter().any(|f| f.severity == Severity::Error),
+            "a wheel cut at {cut} bytes passed"
+        );
+    }
+}
