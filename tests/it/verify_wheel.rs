@@ -7,6 +7,8 @@ use pyship_tests::zipwriter::{
 use pyship_verify::{Finding, Severity, Target, VerifyOptions, verify_bytes};
 
 mod differential;
+mod layout;
+mod record;
 
 fn options() -> VerifyOptions<'static> {
     VerifyOptions {

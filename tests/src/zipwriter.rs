@@ -351,6 +351,19 @@ impl WheelBuilder {
         self
     }
 
+    /// Renames the `.dist-info` directory, moving its files.
+    #[must_use]
+    pub fn with_dist_info(mut self, dist_info: &str) -> Self {
+        let old = format!("{}/", self.dist_info);
+        for (path, _) in &mut self.files {
+            if let Some(rest) = path.strip_prefix(&old) {
+                *path = format!("{dist_info}/{rest}");
+            }
+        }
+        dist_info.clone_into(&mut self.dist_info);
+        self
+    }
+
     /// Removes `path`.
     #[must_use]
     pub fn without(mut self, path: &str) -> Self {

@@ -5,17 +5,35 @@
 //! scanner. Nothing is written to disk and no member is held whole in memory, except the few small
 //! dist-info files that are parsed.
 
+mod entry_points;
+mod layout;
+
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use crate::check::Findings;
+use crate::check::{CheckId, Findings};
 use crate::content::{self, MemberScan};
 use crate::cross::ArtifactContents;
-use crate::filename;
+use crate::filename::{self, WheelFilename};
+use crate::metadata::{self, CoreMetadata, MetadataContext};
 use crate::path;
+use crate::record::{self, RecordHasher, RecordRow};
 use crate::verify::{ArtifactKind, VerifyOptions};
-use crate::zip::{self, ZipArchive};
+use crate::whf;
+use crate::zip::{self, ZipArchive, ZipEntry};
+
+use layout::Layout;
+
+/// Small dist-info files are read whole, up to this size (WHL-02).
+const MAX_SMALL_FILE: u64 = 16 * 1024 * 1024;
+/// How much of each script is kept to judge its shebang (WHL-04).
+const SCRIPT_HEAD: usize = 256;
+
+const ID_02: CheckId = CheckId("WHL-02");
 
 /// Verifies one wheel read from `reader` (`len` bytes long), recording findings. Errors are
 /// failures of the reader itself; anything wrong with the bytes is a finding.
@@ -32,28 +50,65 @@ pub fn verify_wheel<R: Read + Seek>(
         metadata: None,
         files: Vec::new(),
     };
-    let _name = filename::check_wheel_filename(filename, options.target, findings);
+
+    // Step 1: the file name and the container's structure.
+    let wheel_name = filename::check_wheel_filename(filename, options.target, findings);
     let Some(archive) = zip::read_strict(reader, len, findings)? else {
         return Ok(contents);
     };
     check_member_names(&archive, findings);
+    let layout = layout::check(&archive.entries, wheel_name.as_ref(), findings);
     if !archive.within_limits {
         return Ok(contents);
     }
-    for entry in archive.entries.iter().filter(|entry| !entry.is_dir()) {
-        let mut sha256 = Sha256::new();
-        let mut scan = MemberScan::new(&entry.name);
-        let decoded = zip::for_each_chunk(reader, entry, findings, |chunk| {
-            sha256.update(chunk);
-            scan.update(chunk);
-        })?;
-        scan.finish(findings);
-        if decoded {
-            contents
-                .files
-                .push((entry.name.clone(), sha256.finalize().into()));
-        }
+
+    // Step 2: RECORD first, so each member is hashed once with its declared algorithm.
+    let record_path = layout.dist_info_file("RECORD");
+    let rows = match read_small(reader, &archive, record_path.as_deref(), findings)? {
+        Some(bytes) => record::parse(&bytes, record_path.as_deref().unwrap_or_default(), findings),
+        None => Vec::new(),
+    };
+    let rows: HashMap<&str, &RecordRow> = rows.iter().map(|r| (r.path.as_str(), r)).collect();
+
+    // Step 3: every member streamed once.
+    let pass = stream_members(reader, &archive, &layout, &rows, findings)?;
+    contents.files.clone_from(&pass.files);
+
+    // Step 4: RECORD against the archive.
+    if let Some(record_path) = &record_path
+        && archive.entries.iter().any(|e| &e.name == record_path)
+    {
+        check_record(&archive, &layout, &rows, &pass, record_path, findings);
     }
+
+    // Step 5: WHEEL, METADATA, entry points and the rules that need their content.
+    let root_is_purelib = check_wheel_file(&layout, &pass, wheel_name.as_ref(), findings);
+    check_purelib(
+        &archive,
+        &layout,
+        root_is_purelib,
+        wheel_name.as_ref(),
+        findings,
+    );
+    contents.metadata = check_metadata(
+        &archive,
+        &layout,
+        &pass,
+        wheel_name.as_ref(),
+        options,
+        findings,
+    );
+    if let (Some(bytes), Some(member)) = (
+        pass.small("entry_points.txt", &layout),
+        layout.dist_info_file("entry_points.txt"),
+    ) {
+        entry_points::check(bytes, &member, findings);
+    }
+    check_scripts(&pass, findings);
+    check_native(&pass, wheel_name.as_ref(), findings);
+    check_duplicate_contents(&pass, &layout, findings);
+    // FIXME(#2): WHL-13 (abi3 symbol audit) and WHL-14 (manylinux policy) are deep checks not
+    // run yet; neither is WHL-11 (contents against the git tree) nor WHL-12's arch/suffix match.
     Ok(contents)
 }
 
@@ -64,4 +119,405 @@ fn check_member_names(archive: &ZipArchive, findings: &mut Findings) {
         content::check_member_name(&entry.name, findings);
     }
     path::check_collisions(archive.entries.iter().map(|e| e.name.as_str()), findings);
+}
+
+/// Reads one small member whole. `None` (with a WHL-02 finding) when it is missing.
+fn read_small<R: Read + Seek>(
+    reader: &mut R,
+    archive: &ZipArchive,
+    path: Option<&str>,
+    findings: &mut Findings,
+) -> io::Result<Option<Vec<u8>>> {
+    let path = path.unwrap_or("<dist-info>/RECORD");
+    let Some(entry) = archive.entries.iter().find(|e| e.name == path) else {
+        findings.error(ID_02, Some(path), "required file is missing");
+        return Ok(None);
+    };
+    if entry.uncompressed_size > MAX_SMALL_FILE {
+        findings.error(
+            ID_02,
+            Some(path),
+            format!(
+                "{} bytes; expected at most {MAX_SMALL_FILE}",
+                entry.uncompressed_size
+            ),
+        );
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    let decoded = zip::for_each_chunk(reader, entry, findings, |chunk| {
+        bytes.extend_from_slice(chunk);
+    })?;
+    Ok(decoded.then_some(bytes))
+}
+
+/// What streaming one member established.
+struct Streamed {
+    /// Whether the content decoded exactly as declared (ZIP-09).
+    decoded: bool,
+    /// The content's digest under the RECORD row's algorithm, when the row named one.
+    record_digest: Option<Vec<u8>>,
+    /// Native code found by the content scan.
+    native: bool,
+}
+
+/// The results of the streaming pass.
+#[derive(Default)]
+struct Pass {
+    /// Regular members and the sha256 of their content.
+    files: Vec<(String, [u8; 32])>,
+    /// Per member name.
+    members: HashMap<String, Streamed>,
+    /// Small dist-info files kept whole, by member name.
+    small: HashMap<String, Vec<u8>>,
+    /// The first bytes of each `.data/scripts/` member.
+    script_heads: Vec<(String, Vec<u8>)>,
+}
+
+impl Pass {
+    fn small(&self, file: &str, layout: &Layout) -> Option<&[u8]> {
+        let member = layout.dist_info_file(file)?;
+        self.small.get(&member).map(Vec::as_slice)
+    }
+}
+
+/// Streams every regular member once, feeding all hashers and scanners (REC-07, ZIP-09).
+fn stream_members<R: Read + Seek>(
+    reader: &mut R,
+    archive: &ZipArchive,
+    layout: &Layout,
+    rows: &HashMap<&str, &RecordRow>,
+    findings: &mut Findings,
+) -> io::Result<Pass> {
+    let kept: HashSet<String> = ["METADATA", "WHEEL", "RECORD", "entry_points.txt"]
+        .iter()
+        .filter_map(|file| layout.dist_info_file(file))
+        .collect();
+    let scripts = layout.scheme_prefix("scripts");
+    let mut pass = Pass::default();
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        let keep = kept.contains(&entry.name) && entry.uncompressed_size <= MAX_SMALL_FILE;
+        let is_script = scripts
+            .as_deref()
+            .is_some_and(|p| entry.name.starts_with(p));
+        let algorithm = rows
+            .get(entry.name.as_str())
+            .and_then(|row| row.algorithm.as_deref());
+        let mut hasher = algorithm.and_then(RecordHasher::new);
+        let mut sha256 = Sha256::new();
+        let mut scan = MemberScan::new(&entry.name);
+        let mut small = Vec::new();
+        let mut head = Vec::new();
+        let decoded = zip::for_each_chunk(reader, entry, findings, |chunk| {
+            sha256.update(chunk);
+            scan.update(chunk);
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(chunk);
+            }
+            if keep {
+                small.extend_from_slice(chunk);
+            }
+            if is_script && head.len() < SCRIPT_HEAD {
+                let take = chunk.len().min(SCRIPT_HEAD - head.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+        })?;
+        let facts = scan.finish(findings);
+        if decoded {
+            pass.files
+                .push((entry.name.clone(), sha256.finalize().into()));
+            if keep {
+                pass.small.insert(entry.name.clone(), small);
+            }
+            if is_script {
+                pass.script_heads.push((entry.name.clone(), head));
+            }
+        }
+        let streamed = Streamed {
+            decoded,
+            record_digest: hasher.map(RecordHasher::finalize),
+            native: facts.native.is_some(),
+        };
+        pass.members.insert(entry.name.clone(), streamed);
+    }
+    Ok(pass)
+}
+
+/// Set equality of members and rows (REC-02), digests (REC-07) and sizes (REC-08).
+fn check_record(
+    archive: &ZipArchive,
+    layout: &Layout,
+    rows: &HashMap<&str, &RecordRow>,
+    pass: &Pass,
+    record_path: &str,
+    findings: &mut Findings,
+) {
+    let signatures: Vec<String> = ["RECORD.jws", "RECORD.p7s"]
+        .iter()
+        .filter_map(|file| layout.dist_info_file(file))
+        .collect();
+    let members: HashSet<&str> = archive
+        .entries
+        .iter()
+        .filter(|e| !e.is_dir() && !signatures.contains(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    for entry in archive
+        .entries
+        .iter()
+        .filter(|e| members.contains(e.name.as_str()))
+    {
+        match rows.get(entry.name.as_str()) {
+            None => findings.error(
+                CheckId("REC-02"),
+                Some(&entry.name),
+                format!("member is not listed in `{record_path}`"),
+            ),
+            Some(row) => check_row(entry, row, pass.members.get(&entry.name), findings),
+        }
+    }
+    let mut missing: Vec<&str> = rows
+        .keys()
+        .copied()
+        .filter(|path| !members.contains(path) && !path.ends_with('/'))
+        .collect();
+    missing.sort_unstable();
+    for path in missing {
+        findings.error(
+            CheckId("REC-02"),
+            Some(path),
+            format!("`{record_path}` lists a file the archive does not contain"),
+        );
+    }
+}
+
+/// One member against its RECORD row (REC-07, REC-08).
+fn check_row(
+    entry: &ZipEntry,
+    row: &RecordRow,
+    streamed: Option<&Streamed>,
+    findings: &mut Findings,
+) {
+    if let Some(size) = row.size
+        && size != entry.uncompressed_size
+    {
+        findings.error(
+            CheckId("REC-08"),
+            Some(&entry.name),
+            format!(
+                "RECORD declares {size} bytes; the member has {}",
+                entry.uncompressed_size
+            ),
+        );
+    }
+    let Some(streamed) = streamed.filter(|s| s.decoded) else {
+        return;
+    };
+    if let (Some(algorithm), Some(declared), Some(actual)) =
+        (&row.algorithm, &row.digest, &streamed.record_digest)
+        && declared != actual
+    {
+        findings.error(
+            CheckId("REC-07"),
+            Some(&entry.name),
+            format!(
+                "{algorithm} of the content is `{}`; RECORD declares `{}`",
+                URL_SAFE_NO_PAD.encode(actual),
+                URL_SAFE_NO_PAD.encode(declared)
+            ),
+        );
+    }
+}
+
+/// WHEEL present (WHL-02) and valid (WHF-*). Returns `Root-Is-Purelib`.
+fn check_wheel_file(
+    layout: &Layout,
+    pass: &Pass,
+    wheel_name: Option<&WheelFilename>,
+    findings: &mut Findings,
+) -> Option<bool> {
+    let member = layout.dist_info_file("WHEEL")?;
+    let Some(bytes) = pass.small("WHEEL", layout) else {
+        findings.error(
+            ID_02,
+            Some(&member),
+            "required file is missing or unreadable",
+        );
+        return None;
+    };
+    whf::check(bytes, &member, wheel_name, findings)
+}
+
+/// `Root-Is-Purelib` against `.data/purelib` and `.data/platlib` (WHL-05).
+fn check_purelib(
+    archive: &ZipArchive,
+    layout: &Layout,
+    root_is_purelib: Option<bool>,
+    wheel_name: Option<&WheelFilename>,
+    findings: &mut Findings,
+) {
+    let Some(root_is_purelib) = root_is_purelib else {
+        return;
+    };
+    let clashing = if root_is_purelib {
+        "purelib"
+    } else {
+        "platlib"
+    };
+    if let Some(prefix) = layout.scheme_prefix(clashing)
+        && let Some(entry) = archive.entries.iter().find(|e| e.name.starts_with(&prefix))
+    {
+        findings.error(
+            CheckId("WHL-05"),
+            Some(&entry.name),
+            format!("`Root-Is-Purelib: {root_is_purelib}` with files in `.data/{clashing}/`"),
+        );
+    }
+    let platform_specific = wheel_name.is_some_and(|n| n.platform.iter().any(|p| p != "any"));
+    if root_is_purelib && platform_specific {
+        findings.warn(
+            CheckId("WHL-05"),
+            None,
+            "platform-specific wheel declares `Root-Is-Purelib: true`",
+        );
+    }
+}
+
+/// Parses and checks METADATA (WHL-02, META-*, WHL-08 undeclared licenses).
+fn check_metadata(
+    archive: &ZipArchive,
+    layout: &Layout,
+    pass: &Pass,
+    wheel_name: Option<&WheelFilename>,
+    options: &VerifyOptions<'_>,
+    findings: &mut Findings,
+) -> Option<CoreMetadata> {
+    let member = layout.dist_info_file("METADATA")?;
+    let Some(bytes) = pass.small("METADATA", layout) else {
+        findings.error(
+            ID_02,
+            Some(&member),
+            "required file is missing or unreadable",
+        );
+        return None;
+    };
+    let parsed = metadata::parse(bytes, &member, findings)?;
+    let licenses = format!(
+        "{}/licenses/",
+        layout.dist_info.as_deref().unwrap_or_default()
+    );
+    let names: HashSet<&str> = archive.entries.iter().map(|e| e.name.as_str()).collect();
+    let has_license_file = |path: &str| names.contains(format!("{licenses}{path}").as_str());
+    let context = MetadataContext {
+        kind: ArtifactKind::Wheel,
+        member: &member,
+        target: options.target,
+        filename_name: wheel_name.map(|n| n.name.as_str()),
+        filename_version: wheel_name.map(|n| n.version.as_str()),
+        python_tags: wheel_name.map_or(&[], |n| n.python.as_slice()),
+        has_license_file: &has_license_file,
+        renderer: options.renderer,
+    };
+    metadata::check(&parsed, &context, findings);
+    check_undeclared_licenses(archive, &parsed, &licenses, findings);
+    Some(parsed)
+}
+
+/// Files under `.dist-info/licenses/` that no `License-File` declares (WHL-08, warning).
+fn check_undeclared_licenses(
+    archive: &ZipArchive,
+    metadata: &CoreMetadata,
+    licenses: &str,
+    findings: &mut Findings,
+) {
+    let declared: HashSet<&str> = metadata.get_all("License-File").into_iter().collect();
+    if declared.is_empty() {
+        return;
+    }
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        if let Some(path) = entry.name.strip_prefix(licenses)
+            && !declared.contains(path)
+        {
+            findings.warn(
+                CheckId("WHL-08"),
+                Some(&entry.name),
+                "license file is not declared by any `License-File` in METADATA",
+            );
+        }
+    }
+}
+
+/// Scripts start with `#!python`/`#!pythonw` or are binaries (WHL-04).
+/// See: packaging.python.org "Binary distribution format", "Recommended installer features".
+fn check_scripts(pass: &Pass, findings: &mut Findings) {
+    for (name, head) in &pass.script_heads {
+        let Some(shebang) = head.strip_prefix(b"#!") else {
+            continue;
+        };
+        let line = shebang.split(|b| *b == b'\n').next().unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line != b"python" && line != b"pythonw" && !line.starts_with(b"python ") {
+            findings.warn(
+                CheckId("WHL-04"),
+                Some(name),
+                format!(
+                    "script shebang `#!{}` names an interpreter; expected `#!python` so \
+                     installers rewrite it",
+                    String::from_utf8_lossy(line)
+                ),
+            );
+        }
+    }
+}
+
+/// No native code in a `py*-none-any` wheel (WHL-12).
+fn check_native(pass: &Pass, wheel_name: Option<&WheelFilename>, findings: &mut Findings) {
+    let Some(name) = wheel_name else {
+        return;
+    };
+    let pure = name.python.iter().all(|p| p.starts_with("py"))
+        && name.abi.iter().all(|a| a == "none")
+        && name.platform.iter().all(|p| p == "any");
+    if !pure {
+        return;
+    }
+    let mut native: Vec<&str> = pass
+        .members
+        .iter()
+        .filter(|(_, streamed)| streamed.native)
+        .map(|(member, _)| member.as_str())
+        .collect();
+    native.sort_unstable();
+    for member in native {
+        findings.error(
+            CheckId("WHL-12"),
+            Some(member),
+            "native binary in a `py*-none-any` wheel; expected platform tags",
+        );
+    }
+}
+
+/// Non-empty members with identical content outside `.dist-info` (WHL-10 W002).
+fn check_duplicate_contents(pass: &Pass, layout: &Layout, findings: &mut Findings) {
+    const EMPTY_SHA256: [u8; 32] = [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+        0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+        0xb8, 0x55,
+    ];
+    let dist_info = layout.dist_info.as_deref().map(|d| format!("{d}/"));
+    let mut first_with: HashMap<[u8; 32], &str> = HashMap::new();
+    for (name, digest) in &pass.files {
+        if *digest == EMPTY_SHA256 || dist_info.as_deref().is_some_and(|d| name.starts_with(d)) {
+            continue;
+        }
+        if let Some(first) = first_with.get(digest) {
+            findings.warn(
+                CheckId("WHL-10"),
+                Some(name),
+                format!("same content as `{first}` (W002)"),
+            );
+        } else {
+            first_with.insert(*digest, name);
+        }
+    }
 }

@@ -1,0 +1,179 @@
+//! Wheel layout and WHEEL cases: T53..T65 of verify-rules.md §4.4 and our own WHL-*/WHF-* cases.
+
+use super::{assert_clean, assert_error, assert_warning, verify, verify_named};
+use pyship_tests::zipwriter::{BASELINE_WHEEL, WheelBuilder};
+
+const WHEEL: &str = "foo-1.0.dist-info/WHEEL";
+
+fn with_wheel_file(text: &str) -> Vec<u8> {
+    WheelBuilder::baseline()
+        .file(WHEEL, text.as_bytes())
+        .bytes()
+}
+
+#[test]
+fn err_t53_dist_info_with_other_name() {
+    let bytes = WheelBuilder::baseline()
+        .with_dist_info("foobar-1.0.dist-info")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-01");
+}
+
+#[test]
+fn err_t55_unknown_data_scheme() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/lib/x.txt", b"x\n")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-03");
+}
+
+#[test]
+fn err_t57_root_is_purelib_capitalised() {
+    let text = BASELINE_WHEEL.replace("Root-Is-Purelib: true", "Root-Is-Purelib: True");
+    assert_error(&verify(&with_wheel_file(&text)), "WHF-03");
+}
+
+#[test]
+fn err_t59_wheel_tags_differ_from_file_name() {
+    let findings = verify_named(
+        "foo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+        &WheelBuilder::baseline().bytes(),
+    );
+    assert_error(&findings, "WHF-04");
+}
+
+#[test]
+fn err_t65_entry_point_names() {
+    let path = "foo-1.0.dist-info/entry_points.txt";
+    let traversal = "[console_scripts]\n../../bin/evil = foo:main\n";
+    let bytes = WheelBuilder::baseline()
+        .file(path, traversal.as_bytes())
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-09");
+    let duplicate = "[console_scripts]\nfoo = foo:main\nfoo = foo:other\n";
+    let bytes = WheelBuilder::baseline()
+        .file(path, duplicate.as_bytes())
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-09");
+}
+
+#[test]
+fn ok_entry_points_are_clean() {
+    let text = "[console_scripts]\nfoo = foo:main\nfoo-cli = foo.cli:run [color]\n\n\
+                [foo.plugins]\nbar = foo.bar\n";
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.dist-info/entry_points.txt", text.as_bytes())
+        .bytes();
+    assert_clean(&verify(&bytes), &["WHL"]);
+}
+
+#[test]
+fn err_two_dist_info_directories() {
+    let bytes = WheelBuilder::baseline()
+        .file("bar-2.0.dist-info/METADATA", b"Name: bar\n")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-01");
+}
+
+#[test]
+fn err_file_directly_under_data() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/stray.txt", b"x\n")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-03");
+}
+
+#[test]
+fn err_scripts_subdirectory() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/scripts/sub/run", b"#!python\n")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-04");
+}
+
+#[test]
+fn warn_script_with_build_machine_shebang() {
+    let bytes = WheelBuilder::baseline()
+        .file(
+            "foo-1.0.data/scripts/run",
+            b"#!/usr/bin/python3\nprint(1)\n",
+        )
+        .bytes();
+    assert_warning(&verify(&bytes), "WHL-04");
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/scripts/run", b"#!python\nprint(1)\n")
+        .bytes();
+    assert_clean(&verify(&bytes), &["WHL"]);
+}
+
+#[test]
+fn err_purelib_root_with_data_purelib() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/purelib/foo/extra.py", b"X = 1\n")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-05");
+}
+
+#[test]
+fn err_missing_wheel_and_metadata_files() {
+    let bytes = WheelBuilder::baseline().without(WHEEL).bytes();
+    assert_error(&verify(&bytes), "WHL-02");
+    let bytes = WheelBuilder::baseline()
+        .without("foo-1.0.dist-info/METADATA")
+        .bytes();
+    assert_error(&verify(&bytes), "WHL-02");
+}
+
+#[test]
+fn warn_installer_files_in_dist_info() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.dist-info/INSTALLER", b"pip\n")
+        .bytes();
+    assert_warning(&verify(&bytes), "WHL-06");
+}
+
+#[test]
+fn warn_unreserved_dist_info_subdirectory() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.dist-info/extras/notes.txt", b"x\n")
+        .bytes();
+    assert_warning(&verify(&bytes), "WHL-07");
+}
+
+#[test]
+fn warn_compiled_bytecode() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo/__pycache__/a.cpython-311.pyc", b"\x00\x01")
+        .bytes();
+    assert_warning(&verify(&bytes), "WHL-10");
+}
+
+#[test]
+fn err_duplicate_wheel_version_header() {
+    let text = format!("{BASELINE_WHEEL}Wheel-Version: 2.0\n");
+    assert_error(&verify(&with_wheel_file(&text)), "WHF-01");
+}
+
+#[test]
+fn err_wheel_version_two() {
+    let text = BASELINE_WHEEL.replace("Wheel-Version: 1.0", "Wheel-Version: 2.0");
+    assert_error(&verify(&with_wheel_file(&text)), "WHF-02");
+}
+
+#[test]
+fn err_wheel_body_after_headers() {
+    let text = format!("{BASELINE_WHEEL}\nsome body\n");
+    assert_error(&verify(&with_wheel_file(&text)), "WHF-01");
+}
+
+#[test]
+fn err_build_header_without_build_tag() {
+    let text = format!("{BASELINE_WHEEL}Build: 1\n");
+    assert_error(&verify(&with_wheel_file(&text)), "WHF-05");
+}
+
+#[test]
+fn warn_missing_generator() {
+    let text = BASELINE_WHEEL.replace("Generator: pyship-tests\n", "");
+    assert_warning(&verify(&with_wheel_file(&text)), "WHF-06");
+}
