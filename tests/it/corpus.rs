@@ -20,6 +20,12 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
         "ZIP-15",
     ),
+    // FN-05: maturin writes the platform tag set unsorted (`manylinux_2_17_x86_64` before
+    // `manylinux2014_x86_64`); PyPI accepts it, the compressed-tag-set spec asks for sorted.
+    (
+        "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "FN-05",
+    ),
 ];
 
 fn options() -> VerifyOptions<'static> {
