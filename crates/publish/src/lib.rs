@@ -3,14 +3,33 @@
 //! index serves afterwards.
 //!
 //! The crate never prints and never reads process-wide environment: credentials come in as
-//! [`Secret`]s from the caller, progress leaves through a reporter, results and errors are typed.
-//! Secrets never appear in `Debug`, `Display` or error text; URLs are shown through [`SafeUrl`].
+//! [`Secret`]s from the caller, progress leaves through a [`Reporter`], results and errors are
+//! typed. Secrets never appear in `Debug`, `Display` or error text; URLs are shown through
+//! [`SafeUrl`].
 #![deny(missing_docs)]
 
+pub mod artifact;
+pub mod error;
+pub mod form;
+pub mod http;
+pub mod index;
 pub mod macaroon;
+pub mod multipart;
+pub mod publish;
+pub mod retry;
 pub mod secret;
 pub mod token;
 
+pub use artifact::{DistKind, LocalArtifact, read_artifact};
+pub use error::{HttpError, LookupError, PrepareError, PublishError};
+pub use http::{HttpClient, HttpOptions, USER_AGENT};
+pub use index::{IndexUrls, ProjectListing, RemoteFile};
+pub use publish::{
+    Credentials, Event, FileResult, FileStatus, FileVerification, NoReporter, PollPolicy,
+    PublishReport, PublishRequest, Reporter, VerificationReport, check_existing, preflight,
+    publish, verify_published,
+};
+pub use retry::RetryPolicy;
 pub use secret::{SafeUrl, Secret, UrlError, redact};
 pub use token::{
     CaveatKind, IndexSite, TokenError, TokenInfo, TokenProblem, TokenVerdict, check_token,
