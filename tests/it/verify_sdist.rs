@@ -1,1 +1,780 @@
-//! Tests: verify_sdist.
+//! Tests: sdist verification (SD-01..SD-11) on archives written byte by byte, including every
+//! odd-numbered case of `verify-rules.md` §4.6 (T91..T109).
+
+use pyship_tests::tarwriter::{self, FILENAME, Gzip, Header, ROOT, Tar, baseline_tar, gzip};
+use pyship_verify::{Finding, Severity, Target, VerifyOptions, verify_bytes};
+
+fn options() -> VerifyOptions<'static> {
+    VerifyOptions {
+        target: Target::Pypi,
+        md5: false,
+        renderer: None,
+        reporter: None,
+    }
+}
+
+fn findings(bytes: &[u8]) -> Vec<Finding> {
+    verify_bytes(FILENAME, bytes, &options()).0.findings
+}
+
+fn with_severity(bytes: &[u8], severity: Severity) -> Vec<Finding> {
+    findings(bytes)
+        .into_iter()
+        .filter(|f| f.severity == severity)
+        .collect()
+}
+
+/// Asserts an error with `id` was found and returns it.
+#[track_caller]
+fn assert_error(bytes: &[u8], id: &str) -> Finding {
+    let errors = with_severity(bytes, Severity::Error);
+    errors
+        .iter()
+        .find(|f| f.id.as_str() == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("expected an error {id}, got {errors:#?}"))
+}
+
+/// Asserts a warning with `id` was found and no error with it.
+#[track_caller]
+fn assert_warning(bytes: &[u8], id: &str) -> Finding {
+    let all = findings(bytes);
+    assert!(
+        !all.iter()
+            .any(|f| f.id.as_str() == id && f.severity == Severity::Error),
+        "expected no error {id}, got {all:#?}"
+    );
+    all.iter()
+        .find(|f| f.id.as_str() == id && f.severity == Severity::Warning)
+        .cloned()
+        .unwrap_or_else(|| panic!("expected a warning {id}, got {all:#?}"))
+}
+
+#[track_caller]
+fn assert_clean(bytes: &[u8]) {
+    let all = findings(bytes);
+    let blocking: Vec<_> = all
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    assert!(
+        blocking.is_empty(),
+        "expected no findings, got {blocking:#?}"
+    );
+}
+
+/// An unsafe path is reported by the PATH rules, or by SD-05 when they say nothing.
+#[track_caller]
+fn assert_unsafe_path_error(bytes: &[u8]) {
+    let all = findings(bytes);
+    assert!(
+        all.iter().any(|f| f.severity == Severity::Error
+            && (f.id.as_str() == "SD-05" || f.id.group() == "PATH")),
+        "expected an SD-05 or PATH error, got {all:#?}"
+    );
+}
+
+fn finished(tar: &Tar) -> Vec<u8> {
+    gzip(&tar.finish())
+}
+
+fn root(path: &str) -> String {
+    format!("{ROOT}/{path}")
+}
+
+// Valid controls.
+
+#[test]
+fn ok_baseline_sdist_is_clean() {
+    let bytes = tarwriter::baseline_sdist();
+    assert_clean(&bytes);
+    let (report, contents) = verify_bytes(FILENAME, &bytes, &options());
+    assert_eq!(report.name.as_deref(), Some("foo"));
+    assert_eq!(report.version.as_deref(), Some("1.0"));
+    let mut paths: Vec<_> = contents.files.iter().map(|(p, _)| p.as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "LICENSE",
+            "PKG-INFO",
+            "README.md",
+            "pyproject.toml",
+            "src/foo/__init__.py"
+        ]
+    );
+}
+
+#[test]
+fn ok_sdist_file_digests_are_sha256_of_content() {
+    let (_, contents) = verify_bytes(FILENAME, &tarwriter::baseline_sdist(), &options());
+    let (_, digest) = contents
+        .files
+        .iter()
+        .find(|(p, _)| p == "README.md")
+        .expect("README.md is listed");
+    // sha256 of "# foo\n\nA small test package.\n", computed with `sha256sum`.
+    let expected = pyship_verify::digest::hex(digest);
+    let data = b"# foo\n\nA small test package.\n";
+    let mut cursor = std::io::Cursor::new(&data[..]);
+    let direct = pyship_verify::digest::digest_reader(&mut cursor, false).expect("memory read");
+    assert_eq!(expected, direct.sha256);
+}
+
+#[test]
+fn ok_pax_sdist_with_200_character_utf8_path() {
+    let long = format!("{}/{}.txt", "d\u{e9}".repeat(50), "\u{fc}".repeat(95));
+    assert_eq!(long.chars().count(), 200);
+    let mut tar = baseline_tar();
+    tar.pax_file(&root(&long), b"long\n");
+    let bytes = finished(&tar);
+    assert_clean(&bytes);
+    let (_, contents) = verify_bytes(FILENAME, &bytes, &options());
+    assert!(contents.files.iter().any(|(p, _)| *p == long));
+}
+
+#[test]
+fn ok_directories_pax_mtime_and_prefix_field() {
+    let mut tar = Tar::new();
+    tar.dir(ROOT);
+    tar.pax(&[("mtime", "1700000000.25")]);
+    tar.dir(&root("src"));
+    for (path, data) in tarwriter::baseline_files() {
+        tar.file(&root(path), &data);
+    }
+    // A ustar name split over the prefix and name fields.
+    let mut header = Header::file("module.py", 3);
+    header.prefix = root("src/foo").into_bytes();
+    tar.entry(&header, b"x=1");
+    let bytes = finished(&tar);
+    assert_clean(&bytes);
+    let (_, contents) = verify_bytes(FILENAME, &bytes, &options());
+    assert!(contents.files.iter().any(|(p, _)| p == "src/foo/module.py"));
+}
+
+#[test]
+fn ok_gzip_with_fname_fextra_fcomment_and_valid_fhcrc() {
+    let gz = Gzip {
+        fname: Some(b"foo-1.0.tar".to_vec()),
+        fcomment: Some(b"built for a test".to_vec()),
+        fextra: Some(vec![b'A', b'B', 2, 0, 1, 2]),
+        fhcrc: true,
+        ..Gzip::default()
+    };
+    assert_clean(&gz.write(&baseline_tar().finish()));
+}
+
+#[test]
+fn ok_gzip_mtime_equal_to_newest_member_is_not_flagged() {
+    let gz = Gzip {
+        mtime: 1_700_000_000,
+        ..Gzip::default()
+    };
+    assert_clean(&gz.write(&baseline_tar().finish()));
+}
+
+// §4.6 cases T91..T109.
+
+#[test]
+fn err_t91_symlink_to_etc_passwd_sd02() {
+    let mut tar = baseline_tar();
+    tar.entry(&Header::special(&root("link"), b'2', "/etc/passwd"), &[]);
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("symbolic link"), "{finding:?}");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/link"));
+}
+
+#[test]
+fn err_t93_character_device_and_fifo_sd02() {
+    for (typeflag, what) in [(b'3', "character device"), (b'6', "FIFO")] {
+        let mut tar = baseline_tar();
+        tar.entry(&Header::special(&root("dev"), typeflag, ""), &[]);
+        let finding = assert_error(&finished(&tar), "SD-02");
+        assert!(finding.message.contains(what), "{finding:?}");
+    }
+}
+
+#[test]
+fn err_t95_gnu_longname_sd02() {
+    let long = root(&"a".repeat(150));
+    let mut tar = baseline_tar();
+    let mut data = long.clone().into_bytes();
+    data.push(0);
+    let mut header = Header::file("././@LongLink", data.len() as u64);
+    header.typeflag = b'L';
+    tar.entry(&header, &data);
+    tar.file(&long[..99], b"payload");
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("GNU long name"), "{finding:?}");
+}
+
+#[test]
+fn err_t97_pax_global_header_with_path_sd02() {
+    let mut tar = Tar::new();
+    tar.pax_typed(b'g', &[("path", &root("evil.py"))]);
+    for (path, data) in tarwriter::baseline_files() {
+        tar.file(&root(path), &data);
+    }
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("PAX global header"), "{finding:?}");
+}
+
+#[test]
+fn err_t99_zero_blocks_in_the_middle_hide_a_member_sd04() {
+    let mut tar = baseline_tar();
+    tar.zero_blocks(2);
+    tar.file(&root("hidden.py"), b"print('hidden')\n");
+    let finding = assert_error(&finished(&tar), "SD-04");
+    assert!(
+        finding.message.contains("follows the end-of-archive"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_t101_two_top_level_directories_sd07() {
+    let mut tar = baseline_tar();
+    tar.file("bar-1.0/x.py", b"");
+    let finding = assert_error(&finished(&tar), "SD-07");
+    assert!(finding.message.contains("`bar-1.0`"), "{finding:?}");
+}
+
+#[test]
+fn err_t101_top_directory_case_differs_from_filename_sd07() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        tar.file(&format!("Foo-1.0/{path}"), &data);
+    }
+    let bytes = finished(&tar);
+    assert_error(&bytes, "SD-07");
+    // Without the root, PKG-INFO and pyproject.toml are missing too.
+    assert_error(&bytes, "SD-08");
+}
+
+#[test]
+fn err_t103_no_pyproject_toml_sd08() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        if path != "pyproject.toml" {
+            tar.file(&root(path), &data);
+        }
+    }
+    let finding = assert_error(&finished(&tar), "SD-08");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/pyproject.toml"));
+}
+
+#[test]
+fn err_t105_setuid_mode_fails_sd06() {
+    let mut tar = baseline_tar();
+    tar.file_mode(&root("run.sh"), b"#!/bin/sh\n", 0o4755);
+    let finding = assert_error(&finished(&tar), "SD-06");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/run.sh"));
+}
+
+#[test]
+fn warn_t105_world_writable_mode_sd06() {
+    let mut tar = baseline_tar();
+    tar.file_mode(&root("data.txt"), b"x", 0o666);
+    let finding = assert_warning(&finished(&tar), "SD-06");
+    assert!(finding.message.contains("0666"), "{finding:?}");
+}
+
+#[test]
+fn err_t107_uncompressed_tar_named_tar_gz_sd01() {
+    let finding = assert_error(&baseline_tar().finish(), "SD-01");
+    assert!(finding.message.contains("uncompressed tar"), "{finding:?}");
+}
+
+#[test]
+fn err_t107_bzip2_named_tar_gz_sd01() {
+    let mut bytes = b"BZh91AY&SY".to_vec();
+    bytes.extend_from_slice(&[0u8; 64]);
+    let finding = assert_error(&bytes, "SD-01");
+    assert!(finding.message.contains("bzip2"), "{finding:?}");
+}
+
+#[test]
+fn err_t109_virtualenv_with_python_symlink_sd02_sd11() {
+    let mut tar = baseline_tar();
+    tar.file(&root(".venv/pyvenv.cfg"), b"home = /usr/bin\n");
+    tar.entry(
+        &Header::special(&root(".venv/bin/python"), b'2', "/usr/bin/python3"),
+        &[],
+    );
+    let bytes = finished(&tar);
+    assert_error(&bytes, "SD-02");
+    let finding = assert_error(&bytes, "SD-11");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/.venv"));
+}
+
+// SD-01: gzip.
+
+#[test]
+fn err_gzip_second_member_sd01() {
+    let mut bytes = tarwriter::baseline_sdist();
+    bytes.extend_from_slice(&gzip(b"more"));
+    let finding = assert_error(&bytes, "SD-01");
+    assert!(
+        finding.message.contains("second gzip member"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_gzip_trailing_bytes_sd01() {
+    let mut bytes = tarwriter::baseline_sdist();
+    bytes.extend_from_slice(b"\0\0\0\0");
+    let finding = assert_error(&bytes, "SD-01");
+    assert!(
+        finding.message.contains("follow the gzip member"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_gzip_bad_crc32_sd01() {
+    let gz = Gzip {
+        crc_xor: 1,
+        ..Gzip::default()
+    };
+    let finding = assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+    assert!(finding.message.contains("CRC32"), "{finding:?}");
+}
+
+#[test]
+fn err_gzip_bad_isize_sd01() {
+    let gz = Gzip {
+        isize_delta: 512,
+        ..Gzip::default()
+    };
+    let finding = assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+    assert!(finding.message.contains("ISIZE"), "{finding:?}");
+}
+
+#[test]
+fn err_gzip_reserved_flag_bits_sd01() {
+    let gz = Gzip {
+        extra_flags: 0x20,
+        ..Gzip::default()
+    };
+    assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+}
+
+#[test]
+fn err_gzip_compression_method_not_deflate_sd01() {
+    let gz = Gzip {
+        cm: 7,
+        ..Gzip::default()
+    };
+    assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+}
+
+#[test]
+fn err_gzip_bad_header_crc16_sd01() {
+    let gz = Gzip {
+        fhcrc: true,
+        fhcrc_xor: 0x0100,
+        ..Gzip::default()
+    };
+    let finding = assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+    assert!(finding.message.contains("CRC16"), "{finding:?}");
+}
+
+#[test]
+fn err_gzip_fextra_subfield_overruns_xlen_sd01() {
+    let gz = Gzip {
+        fextra: Some(vec![b'A', b'B', 9, 0, 1, 2]),
+        ..Gzip::default()
+    };
+    assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+}
+
+#[test]
+fn err_gzip_truncated_sd01() {
+    for truncate in [4, 8, 40] {
+        let gz = Gzip {
+            truncate,
+            ..Gzip::default()
+        };
+        let finding = assert_error(&gz.write(&baseline_tar().finish()), "SD-01");
+        assert!(
+            finding.message.contains("truncated"),
+            "{truncate}: {finding:?}"
+        );
+    }
+}
+
+#[test]
+fn err_gzip_corrupt_deflate_stream_sd01() {
+    let mut bytes = tarwriter::baseline_sdist();
+    // BTYPE 11 is reserved: set both type bits of the first block header.
+    bytes[10] |= 0b110;
+    assert_error(&bytes, "SD-01");
+}
+
+#[test]
+fn warn_gzip_mtime_later_than_every_member_sd01() {
+    let gz = Gzip {
+        mtime: 1_800_000_000,
+        ..Gzip::default()
+    };
+    let finding = assert_warning(&gz.write(&baseline_tar().finish()), "SD-01");
+    assert!(finding.message.contains("MTIME"), "{finding:?}");
+}
+
+// SD-02/SD-03: tar headers and PAX.
+
+#[test]
+fn err_tar_bad_header_checksum_sd02() {
+    let mut tar = baseline_tar();
+    let mut header = Header::file(&root("x.py"), 1);
+    header.checksum_delta = 1;
+    tar.entry(&header, b"x");
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("checksum"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_gnu_magic_sd02() {
+    let mut tar = baseline_tar();
+    let mut header = Header::file(&root("x.py"), 1);
+    header.magic = *b"ustar  \0";
+    tar.entry(&header, b"x");
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("magic"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_non_octal_size_field_sd02() {
+    let mut tar = baseline_tar();
+    let mut block = Header::file(&root("x.py"), 1).to_block();
+    block[124..136].copy_from_slice(b"0000000001x\0");
+    // Recompute the checksum so only the size field is wrong.
+    block[148..156].fill(b' ');
+    let sum: u32 = block.iter().map(|&b| u32::from(b)).sum();
+    block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    tar.raw(&block).raw(&[b'x'; 512]);
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("`size`"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_hardlink_sd02() {
+    let mut tar = baseline_tar();
+    tar.entry(&Header::special(&root("copy"), b'1', &root("LICENSE")), &[]);
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(finding.message.contains("hard link"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_directory_carrying_data_sd02() {
+    let mut tar = baseline_tar();
+    let inner = {
+        let mut inner = Tar::new();
+        inner.file(&root("embedded.py"), b"print('hidden')\n");
+        inner.unfinished()
+    };
+    let mut header = Header::dir(&root("pkg"));
+    header.size = inner.len() as u64;
+    tar.entry(&header, &inner);
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(
+        finding.message.contains("directory member carries"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_tar_file_with_link_name_sd02() {
+    let mut tar = baseline_tar();
+    let mut header = Header::file(&root("x.py"), 0);
+    header.linkname = b"elsewhere".to_vec();
+    tar.entry(&header, &[]);
+    assert_error(&finished(&tar), "SD-02");
+}
+
+#[test]
+fn err_pax_size_override_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax(&[("size", "0")]);
+    tar.file(&root("x.py"), b"print('x')\n");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(finding.message.contains("`size`"), "{finding:?}");
+}
+
+#[test]
+fn err_pax_linkpath_hdrcharset_gnu_and_schily_keys_sd03() {
+    for key in [
+        "linkpath",
+        "hdrcharset",
+        "GNU.sparse.size",
+        "SCHILY.xattr.user.x",
+    ] {
+        let mut tar = baseline_tar();
+        tar.pax(&[(key, "1")]);
+        tar.file(&root("x.py"), b"x");
+        let finding = assert_error(&finished(&tar), "SD-03");
+        assert!(finding.message.contains(key), "{key}: {finding:?}");
+    }
+}
+
+#[test]
+fn err_pax_duplicate_path_key_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &root("a.py")), ("path", &root("b.py"))]);
+    tar.file(&root("c.py"), b"x");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(finding.message.contains("appears twice"), "{finding:?}");
+}
+
+#[test]
+fn err_pax_two_headers_in_a_row_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &root("a.py"))]);
+    tar.pax(&[("path", &root("b.py"))]);
+    tar.file(&root("c.py"), b"x");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(finding.message.contains("in a row"), "{finding:?}");
+}
+
+#[test]
+fn err_pax_record_length_wrong_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax_raw(b'x', b"99 path=foo-1.0/a.py\n");
+    tar.file(&root("c.py"), b"x");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(finding.message.contains("not framed"), "{finding:?}");
+}
+
+#[test]
+fn err_pax_header_at_end_of_archive_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &root("a.py"))]);
+    assert_error(&finished(&tar), "SD-03");
+}
+
+#[test]
+fn err_pax_non_utf8_value_sd03() {
+    let mut tar = baseline_tar();
+    let mut record = b"22 path=foo-1.0/\xff\xfe.py\n".to_vec();
+    assert_eq!(record.len(), 22);
+    tar.pax_raw(b'x', &record);
+    tar.file(&root("c.py"), b"x");
+    record.clear();
+    assert_error(&finished(&tar), "SD-03");
+}
+
+// SD-04: end of archive.
+
+#[test]
+fn err_tar_without_end_marker_sd04() {
+    let bytes = gzip(&baseline_tar().unfinished());
+    let finding = assert_error(&bytes, "SD-04");
+    assert!(finding.message.contains("end-of-archive"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_single_zero_block_at_end_sd04() {
+    let mut tar = baseline_tar();
+    tar.zero_blocks(1);
+    let bytes = gzip(&tar.unfinished());
+    let finding = assert_error(&bytes, "SD-04");
+    assert!(finding.message.contains("one zero block"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_garbage_after_end_marker_sd04() {
+    let mut tar_bytes = baseline_tar().finish();
+    let at = tar_bytes.len() - 100;
+    tar_bytes[at] = b'!';
+    assert_error(&gzip(&tar_bytes), "SD-04");
+}
+
+#[test]
+fn err_tar_partial_final_block_sd04() {
+    let mut tar_bytes = baseline_tar().finish();
+    tar_bytes.extend_from_slice(&[0u8; 100]);
+    let finding = assert_error(&gzip(&tar_bytes), "SD-04");
+    assert!(finding.message.contains("partial block"), "{finding:?}");
+}
+
+// SD-05..SD-11: layout.
+
+#[test]
+fn err_duplicate_member_name_sd05() {
+    let mut tar = baseline_tar();
+    tar.file(&root("README.md"), b"a different readme\n");
+    let finding = assert_error(&finished(&tar), "SD-05");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/README.md"));
+}
+
+#[test]
+fn err_member_below_a_regular_file_sd05() {
+    let mut tar = baseline_tar();
+    tar.file(&root("LICENSE/inner.txt"), b"x");
+    let finding = assert_error(&finished(&tar), "SD-05");
+    assert!(finding.message.contains("regular file"), "{finding:?}");
+}
+
+#[test]
+fn err_absolute_member_path() {
+    let mut tar = baseline_tar();
+    tar.file("/etc/passwd", b"root:x:0:0\n");
+    let bytes = finished(&tar);
+    // The member is outside the root whatever PATH-02 says about it.
+    assert_error(&bytes, "SD-07");
+    assert_unsafe_path_error(&bytes);
+}
+
+#[test]
+fn err_dotdot_member_path() {
+    let mut tar = baseline_tar();
+    tar.file(&root("../escape.py"), b"x");
+    assert_unsafe_path_error(&finished(&tar));
+}
+
+#[test]
+fn err_regular_file_at_top_level_sd07() {
+    let mut tar = baseline_tar();
+    tar.file("setup.py", b"");
+    let finding = assert_error(&finished(&tar), "SD-07");
+    assert_eq!(finding.member.as_deref(), Some("setup.py"));
+}
+
+#[test]
+fn err_pkg_info_missing_sd08() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        if path != "PKG-INFO" {
+            tar.file(&root(path), &data);
+        }
+    }
+    let finding = assert_error(&finished(&tar), "SD-08");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/PKG-INFO"));
+}
+
+#[test]
+fn err_pkg_info_is_a_directory_sd08() {
+    let mut tar = Tar::new();
+    tar.dir(&root("PKG-INFO"));
+    for (path, data) in tarwriter::baseline_files() {
+        if path != "PKG-INFO" {
+            tar.file(&root(path), &data);
+        }
+    }
+    let finding = assert_error(&finished(&tar), "SD-08");
+    assert!(
+        finding.message.contains("not a regular file"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_pkg_info_metadata_version_2_1_sd08() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        let data = if path == "PKG-INFO" {
+            tarwriter::pkg_info("2.1")
+                .replace("License-Expression: MIT\nLicense-File: LICENSE\n", "")
+                .into_bytes()
+        } else {
+            data
+        };
+        tar.file(&root(path), &data);
+    }
+    let finding = assert_error(&finished(&tar), "SD-08");
+    assert!(finding.message.contains("2.2"), "{finding:?}");
+}
+
+#[test]
+fn err_pyproject_not_toml_and_without_build_system_sd08() {
+    for (text, expect) in [
+        ("[build-system\nrequires = 1\n", "not valid TOML"),
+        ("[project]\nname = \"foo\"\n", "[build-system]"),
+    ] {
+        let mut tar = Tar::new();
+        for (path, data) in tarwriter::baseline_files() {
+            let data = if path == "pyproject.toml" {
+                text.as_bytes().to_vec()
+            } else {
+                data
+            };
+            tar.file(&root(path), &data);
+        }
+        let finding = assert_error(&finished(&tar), "SD-08");
+        assert!(finding.message.contains(expect), "{finding:?}");
+    }
+}
+
+#[test]
+fn err_license_file_missing_from_sdist_sd09() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        if path != "LICENSE" {
+            tar.file(&root(path), &data);
+        }
+    }
+    tar.file(&root("sub/LICENSE"), b"MIT\n");
+    let finding = assert_error(&finished(&tar), "SD-09");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/LICENSE"));
+}
+
+#[test]
+fn warn_high_compression_ratio_sd10() {
+    let mut tar = baseline_tar();
+    tar.file(&root("zeros.bin"), &vec![0u8; 4 * 1024 * 1024]);
+    let bytes = finished(&tar);
+    assert!(
+        findings(&bytes).iter().any(|f| f.id.as_str() == "SD-10"),
+        "4 MiB of zeros inflate at a ratio far above 100"
+    );
+}
+
+#[test]
+fn err_git_directory_shipped_sd11() {
+    let mut tar = baseline_tar();
+    tar.file(&root(".git/config"), b"[core]\n");
+    tar.file(&root(".git/HEAD"), b"ref: refs/heads/main\n");
+    let bytes = finished(&tar);
+    let finding = assert_error(&bytes, "SD-11");
+    assert_eq!(finding.member.as_deref(), Some("foo-1.0/.git"));
+    let count = findings(&bytes)
+        .iter()
+        .filter(|f| f.id.as_str() == "SD-11")
+        .count();
+    assert_eq!(count, 1, "one finding per unwanted tree");
+}
+
+#[test]
+fn warn_pycache_shipped_sd11() {
+    let mut tar = baseline_tar();
+    tar.file(
+        &root("src/foo/__pycache__/__init__.cpython-311.pyc"),
+        b"\x00",
+    );
+    let finding = assert_warning(&finished(&tar), "SD-11");
+    assert_eq!(
+        finding.member.as_deref(),
+        Some("foo-1.0/src/foo/__pycache__")
+    );
+}
+
+#[test]
+fn ok_dotfiles_that_are_not_vcs_data_sd11() {
+    let mut tar = baseline_tar();
+    tar.file(&root(".gitignore"), b"dist/\n");
+    tar.file(&root(".github/workflows/ci.yml"), b"on: push\n");
+    tar.file(&root("src/foo/build.py"), b"");
+    assert_clean(&finished(&tar));
+}
+
+#[test]
+fn warn_build_machine_owner_sd06() {
+    let mut tar = baseline_tar();
+    let mut header = Header::file(&root("x.py"), 1);
+    header.uid = 1001;
+    header.uname = b"runner".to_vec();
+    tar.entry(&header, b"x");
+    let finding = assert_warning(&finished(&tar), "SD-06");
+    assert!(finding.message.contains("runner"), "{finding:?}");
+}

@@ -1,0 +1,603 @@
+//! sdist layout (SD-05..SD-11): member names, the single root directory, `PKG-INFO` and
+//! `pyproject.toml`, license files, modes and owners, limits and unwanted trees.
+//!
+//! Members arrive one at a time from the tar reader; whole-archive rules run in [`Layout::finish`].
+//!
+//! See: packaging.python.org `specifications/source-distribution-format`.
+
+use std::collections::{BTreeSet, HashSet};
+
+use sha2::{Digest as _, Sha256};
+
+use super::tar::{Member, MemberKind};
+use super::{Malformed, ReadError};
+use crate::check::{CheckId, Findings};
+use crate::content::{self, MemberScan};
+use crate::filename::SdistFilename;
+use crate::metadata::{self, CoreMetadata, MetadataContext};
+use crate::path;
+use crate::verify::{ArtifactKind, VerifyOptions};
+
+/// More members than this is an error (SD-10), and reading stops.
+const MAX_MEMBERS: usize = 100_000;
+/// More members than this is a warning (SD-10).
+const WARN_MEMBERS: usize = 10_000;
+/// `PKG-INFO` and `pyproject.toml` larger than this are not kept (SD-08).
+const MAX_KEPT: usize = 16 * 1024 * 1024;
+/// Compression ratios are judged only above this many decompressed bytes: tiny archives of
+/// zero padding compress extremely well without being bombs.
+const RATIO_FLOOR: u64 = 1024 * 1024;
+const RATIO_WARN: u64 = 100;
+const RATIO_ERROR: u64 = 1000;
+const VCS_DIRS: [&str; 4] = [".git", ".hg", ".svn", ".bzr"];
+const CACHE_DIRS: [&str; 6] = [
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".tox",
+    ".nox",
+    ".ruff_cache",
+];
+
+/// The first member with an unusual property, and how many have it.
+#[derive(Default)]
+struct Tally {
+    count: usize,
+    first: Option<(String, String)>,
+}
+
+impl Tally {
+    fn add(&mut self, member: &str, what: String) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((member.to_owned(), what));
+        }
+    }
+}
+
+/// The member being read: its hash, content scan, and a copy if it is one we parse.
+struct Current {
+    name: String,
+    relative: Option<String>,
+    sha256: Sha256,
+    scan: MemberScan,
+    kept: Option<Vec<u8>>,
+    too_big: bool,
+}
+
+/// Facts about the compressed stream, known once it has been read to the end.
+#[derive(Default, Clone, Copy)]
+struct StreamFacts {
+    consumed: u64,
+    produced: u64,
+    gzip_mtime: u32,
+}
+
+/// Layout state accumulated over the members of one sdist.
+pub(crate) struct Layout {
+    root: String,
+    /// Every member name, directories without their trailing `/`.
+    names: Vec<String>,
+    seen: HashSet<String>,
+    regular: HashSet<String>,
+    wrong_tops: BTreeSet<String>,
+    has_root_member: bool,
+    pkg_info: Option<Result<Vec<u8>, &'static str>>,
+    pyproject: Option<Result<Vec<u8>, &'static str>>,
+    unwanted: HashSet<String>,
+    modes: Tally,
+    owners: Tally,
+    max_mtime: u64,
+    files: Vec<(String, [u8; 32])>,
+    current: Option<Current>,
+    stream: Option<StreamFacts>,
+}
+
+impl Layout {
+    pub(crate) fn new(root: &str) -> Self {
+        Self {
+            root: root.to_owned(),
+            names: Vec::new(),
+            seen: HashSet::new(),
+            regular: HashSet::new(),
+            wrong_tops: BTreeSet::new(),
+            has_root_member: false,
+            pkg_info: None,
+            pyproject: None,
+            unwanted: HashSet::new(),
+            modes: Tally::default(),
+            owners: Tally::default(),
+            max_mtime: 0,
+            files: Vec::new(),
+            current: None,
+            stream: None,
+        }
+    }
+
+    /// Checks one member's header; the data follows through [`Layout::update`].
+    pub(crate) fn begin(
+        &mut self,
+        member: &Member,
+        findings: &mut Findings,
+    ) -> Result<(), ReadError> {
+        if self.names.len() >= MAX_MEMBERS {
+            return Err(ReadError::Malformed(Malformed {
+                id: "SD-10",
+                message: format!(
+                    "sdist has more than {MAX_MEMBERS} members; refusing to read further"
+                ),
+            }));
+        }
+        let is_dir = member.kind == MemberKind::Dir;
+        let name = member.name.as_str();
+        Self::check_path(name, is_dir, findings);
+        content::check_member_name(name, findings);
+        let trimmed = if is_dir {
+            name.strip_suffix('/').unwrap_or(name)
+        } else {
+            name
+        };
+        self.check_unique(trimmed, findings);
+        let relative = self.check_top(trimmed, is_dir);
+        if let Some(relative) = &relative {
+            self.check_unwanted(relative, findings);
+        }
+        self.check_mode(member, findings);
+        self.tally_owner(member);
+        self.max_mtime = self.max_mtime.max(member.mtime);
+        self.names.push(trimmed.to_owned());
+        if is_dir {
+            self.note_root_dir_entry(trimmed);
+            return Ok(());
+        }
+        self.regular.insert(trimmed.to_owned());
+        self.current = Some(Current {
+            kept: self.wants_copy(trimmed).then(Vec::new),
+            name: trimmed.to_owned(),
+            relative,
+            sha256: Sha256::new(),
+            scan: MemberScan::new(name),
+            too_big: false,
+        });
+        Ok(())
+    }
+
+    /// Feeds the next chunk of the current regular file.
+    pub(crate) fn update(&mut self, chunk: &[u8]) {
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        current.sha256.update(chunk);
+        current.scan.update(chunk);
+        if let Some(kept) = current.kept.as_mut() {
+            if kept.len().saturating_add(chunk.len()) > MAX_KEPT {
+                current.too_big = true;
+                current.kept = None;
+            } else {
+                kept.extend_from_slice(chunk);
+            }
+        }
+    }
+
+    /// Ends the current member.
+    pub(crate) fn end(&mut self, findings: &mut Findings) {
+        let Some(current) = self.current.take() else {
+            return;
+        };
+        current.scan.finish(findings);
+        let digest: [u8; 32] = current.sha256.finalize().into();
+        if let Some(relative) = current.relative {
+            self.files.push((relative, digest));
+        }
+        let kept = if current.too_big {
+            Err("larger than 16 MiB")
+        } else {
+            current.kept.ok_or("not kept")
+        };
+        if current.name == format!("{}/PKG-INFO", self.root) {
+            self.pkg_info = Some(kept);
+        } else if current.name == format!("{}/pyproject.toml", self.root) {
+            self.pyproject = Some(kept);
+        }
+    }
+
+    /// Records what the compressed stream looked like once it was read to the end.
+    pub(crate) fn set_stream_facts(&mut self, consumed: u64, produced: u64, gzip_mtime: u32) {
+        self.stream = Some(StreamFacts {
+            consumed,
+            produced,
+            gzip_mtime,
+        });
+    }
+
+    /// Regular files under the root: path without the root, and sha256.
+    pub(crate) fn into_files(self) -> Vec<(String, [u8; 32])> {
+        self.files
+    }
+
+    /// Runs the whole-archive rules. When the archive could not be read to the end
+    /// (`complete == false`), rules about absent members are skipped: they would only echo the
+    /// error that stopped reading.
+    pub(crate) fn finish(
+        &mut self,
+        complete: bool,
+        filename: Option<&SdistFilename>,
+        options: &VerifyOptions<'_>,
+        findings: &mut Findings,
+    ) -> Option<CoreMetadata> {
+        path::check_collisions(self.names.iter().map(String::as_str), findings);
+        self.check_file_parents(findings);
+        self.report_tops(findings);
+        self.report_tallies(findings);
+        if let Some(stream) = self.stream {
+            self.check_stream(stream, findings);
+        }
+        if !complete {
+            return None;
+        }
+        if self.names.is_empty() {
+            findings.error(CheckId("SD-07"), None, "sdist has no members");
+        }
+        self.check_pyproject(findings);
+        self.check_pkg_info(filename, options, findings)
+    }
+
+    /// PATH-* through the shared rules. An unsafe path (absolute, `..`) must never pass
+    /// silently, so SD-05 reports it when the PATH rules rejected it without a finding of their
+    /// own.
+    fn check_path(name: &str, is_dir: bool, findings: &mut Findings) {
+        let before = findings.as_slice().len();
+        if !path::check_member_path(name, is_dir, findings) && findings.as_slice().len() == before {
+            findings.error(
+                CheckId("SD-05"),
+                Some(name),
+                "member path is absolute or climbs out with `..`; expected a relative path below \
+                 the root directory",
+            );
+        }
+    }
+
+    fn check_unique(&mut self, name: &str, findings: &mut Findings) {
+        if !self.seen.insert(name.to_owned()) {
+            findings.error(
+                CheckId("SD-05"),
+                Some(name),
+                "member name appears more than once; readers disagree on which copy wins",
+            );
+        }
+    }
+
+    /// The path below the root, or `None` when the member is the root itself or outside it.
+    fn check_top(&mut self, name: &str, is_dir: bool) -> Option<String> {
+        if is_dir && name == self.root {
+            return None;
+        }
+        if let Some(relative) = name
+            .strip_prefix(&self.root)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            self.has_root_member = true;
+            return Some(relative.to_owned());
+        }
+        let top = name.split('/').next().unwrap_or(name);
+        self.wrong_tops.insert(top.to_owned());
+        None
+    }
+
+    fn note_root_dir_entry(&mut self, name: &str) {
+        if name == self.root {
+            self.has_root_member = true;
+        }
+    }
+
+    fn wants_copy(&self, name: &str) -> bool {
+        name.strip_prefix(&self.root)
+            .is_some_and(|rest| rest == "/PKG-INFO" || rest == "/pyproject.toml")
+    }
+
+    fn check_mode(&mut self, member: &Member, findings: &mut Findings) {
+        let mode = member.mode;
+        if mode & 0o7000 != 0 {
+            findings.error(
+                CheckId("SD-06"),
+                Some(&member.name),
+                format!(
+                    "member mode is {mode:04o}: setuid, setgid or sticky bit set; expected them clear"
+                ),
+            );
+            return;
+        }
+        let usual = match member.kind {
+            MemberKind::File => mode == 0o644 || mode == 0o755,
+            MemberKind::Dir => mode == 0o755,
+        };
+        if !usual {
+            self.modes.add(&member.name, format!("{mode:04o}"));
+        }
+    }
+
+    fn tally_owner(&mut self, member: &Member) {
+        if member.uid != 0
+            || member.gid != 0
+            || !member.uname.is_empty()
+            || !member.gname.is_empty()
+        {
+            let what = format!(
+                "uid {} gid {} uname `{}` gname `{}`",
+                member.uid, member.gid, member.uname, member.gname
+            );
+            self.owners.add(&member.name, what);
+        }
+    }
+
+    /// SD-11: a tree that should never ship, reported once at its top.
+    fn check_unwanted(&mut self, relative: &str, findings: &mut Findings) {
+        let parts: Vec<&str> = relative.split('/').collect();
+        let Some((verdict, depth, why)) = unwanted(&parts) else {
+            return;
+        };
+        let tree = format!("{}/{}", self.root, parts[..depth].join("/"));
+        if !self.unwanted.insert(tree.clone()) {
+            return;
+        }
+        let message = format!("sdist ships `{tree}` ({why}); expected it left out of the sdist");
+        if verdict {
+            findings.error(CheckId("SD-11"), Some(&tree), message);
+        } else {
+            findings.warn(CheckId("SD-11"), Some(&tree), message);
+        }
+    }
+
+    /// A regular file cannot also be a directory that holds other members.
+    fn check_file_parents(&self, findings: &mut Findings) {
+        for name in &self.names {
+            let mut parent = name.as_str();
+            while let Some((up, _)) = parent.rsplit_once('/') {
+                if self.regular.contains(up) {
+                    findings.error(
+                        CheckId("SD-05"),
+                        Some(name),
+                        format!("member lies below `{up}`, which is a regular file"),
+                    );
+                    break;
+                }
+                parent = up;
+            }
+        }
+    }
+
+    fn report_tops(&self, findings: &mut Findings) {
+        for top in &self.wrong_tops {
+            findings.error(
+                CheckId("SD-07"),
+                Some(top),
+                format!(
+                    "member outside the root directory: top-level `{top}`; expected every \
+                     member under `{}/`",
+                    self.root
+                ),
+            );
+        }
+    }
+
+    fn report_tallies(&self, findings: &mut Findings) {
+        if let Some((member, mode)) = &self.modes.first {
+            findings.warn(
+                CheckId("SD-06"),
+                Some(member),
+                format!(
+                    "{} members have unusual modes (e.g. `{member}` has {mode}); expected 0644 or \
+                     0755 for files and 0755 for directories",
+                    self.modes.count
+                ),
+            );
+        }
+        if let Some((member, owner)) = &self.owners.first {
+            findings.warn(
+                CheckId("SD-06"),
+                Some(member),
+                format!(
+                    "{} members carry a build machine's owner (e.g. `{member}` has {owner}); \
+                     expected uid and gid 0 with empty names for a reproducible sdist",
+                    self.owners.count
+                ),
+            );
+        }
+        if self.names.len() > WARN_MEMBERS {
+            findings.warn(
+                CheckId("SD-10"),
+                None,
+                format!(
+                    "sdist has {} members; expected at most {WARN_MEMBERS}",
+                    self.names.len()
+                ),
+            );
+        }
+    }
+
+    fn check_stream(&self, stream: StreamFacts, findings: &mut Findings) {
+        // A reproducible build sets MTIME to 0 or to SOURCE_DATE_EPOCH, and clamps member times
+        // to it as well, so a stamp later than every member is the wall clock of the build.
+        let gzip_mtime = u64::from(stream.gzip_mtime);
+        if gzip_mtime != 0 && gzip_mtime > self.max_mtime {
+            findings.warn(
+                CheckId("SD-01"),
+                None,
+                format!(
+                    "gzip MTIME is {gzip_mtime}, later than every member (newest {}); expected 0 \
+                     or SOURCE_DATE_EPOCH for a reproducible sdist",
+                    self.max_mtime
+                ),
+            );
+        }
+        if stream.produced <= RATIO_FLOOR {
+            return;
+        }
+        let ratio = stream.produced / stream.consumed.max(1);
+        let message = format!(
+            "sdist inflates from {} to {} bytes (ratio {ratio}); expected at most {RATIO_WARN}",
+            stream.consumed, stream.produced
+        );
+        if ratio > RATIO_ERROR {
+            findings.error(CheckId("SD-10"), None, message);
+        } else if ratio > RATIO_WARN {
+            findings.warn(CheckId("SD-10"), None, message);
+        }
+    }
+
+    fn check_pyproject(&self, findings: &mut Findings) {
+        let member = format!("{}/pyproject.toml", self.root);
+        let bytes = match &self.pyproject {
+            None => {
+                let kind = if self.seen.contains(&member) {
+                    "is not a regular file"
+                } else {
+                    "is missing"
+                };
+                findings.error(
+                    CheckId("SD-08"),
+                    Some(&member),
+                    format!("`{member}` {kind}; expected a pyproject.toml at the sdist root"),
+                );
+                return;
+            }
+            Some(Err(why)) => {
+                findings.error(
+                    CheckId("SD-08"),
+                    Some(&member),
+                    format!("`{member}` is {why}"),
+                );
+                return;
+            }
+            Some(Ok(bytes)) => bytes,
+        };
+        let table = std::str::from_utf8(bytes)
+            .map_err(|err| err.to_string())
+            .and_then(|text| text.parse::<toml::Table>().map_err(|err| err.to_string()));
+        match table {
+            Err(err) => findings.error(
+                CheckId("SD-08"),
+                Some(&member),
+                format!("`{member}` is not valid TOML: {}", err.trim_end()),
+            ),
+            Ok(table) if !table.get("build-system").is_some_and(toml::Value::is_table) => {
+                findings.error(
+                    CheckId("SD-08"),
+                    Some(&member),
+                    format!("`{member}` has no `[build-system]` table; expected one"),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+
+    fn check_pkg_info(
+        &self,
+        filename: Option<&SdistFilename>,
+        options: &VerifyOptions<'_>,
+        findings: &mut Findings,
+    ) -> Option<CoreMetadata> {
+        let member = format!("{}/PKG-INFO", self.root);
+        let bytes = match &self.pkg_info {
+            None => {
+                let kind = if self.seen.contains(&member) {
+                    "is not a regular file"
+                } else {
+                    "is missing"
+                };
+                findings.error(
+                    CheckId("SD-08"),
+                    Some(&member),
+                    format!("`{member}` {kind}; expected core metadata at the sdist root"),
+                );
+                return None;
+            }
+            Some(Err(why)) => {
+                findings.error(
+                    CheckId("SD-08"),
+                    Some(&member),
+                    format!("`{member}` is {why}"),
+                );
+                return None;
+            }
+            Some(Ok(bytes)) => bytes,
+        };
+        let parsed = metadata::parse(bytes, &member, findings)?;
+        check_metadata_version(&parsed, &member, findings);
+        self.check_license_files(&parsed, findings);
+        let has_license_file = |path: &str| self.regular.contains(&format!("{}/{path}", self.root));
+        let context = MetadataContext {
+            kind: ArtifactKind::Sdist,
+            member: &member,
+            target: options.target,
+            filename_name: filename.map(|f| f.name.as_str()),
+            filename_version: filename.map(|f| f.version.as_str()),
+            python_tags: &[],
+            has_license_file: &has_license_file,
+            renderer: options.renderer,
+        };
+        metadata::check(&parsed, &context, findings);
+        Some(parsed)
+    }
+
+    /// SD-09: every `License-File` is a regular file at `{root}/<path>`.
+    fn check_license_files(&self, parsed: &CoreMetadata, findings: &mut Findings) {
+        for path in parsed.get_all("License-File") {
+            let full = format!("{}/{path}", self.root);
+            if !self.regular.contains(&full) {
+                findings.error(
+                    CheckId("SD-09"),
+                    Some(&full),
+                    format!(
+                        "`License-File: {path}` names `{full}`, which the sdist does not contain"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// SD-08: sdists need Metadata-Version 2.2 or later.
+fn check_metadata_version(parsed: &CoreMetadata, member: &str, findings: &mut Findings) {
+    let version = parsed.metadata_version.trim();
+    let Some((major, minor)) = version.split_once('.') else {
+        return;
+    };
+    let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+        return;
+    };
+    if (major, minor) < (2, 2) {
+        findings.error(
+            CheckId("SD-08"),
+            Some(member),
+            format!("`Metadata-Version` is {version}; an sdist needs 2.2 or later"),
+        );
+    }
+}
+
+/// Whether a path below the root is an unwanted tree: (is an error, depth of the tree, why).
+fn unwanted(parts: &[&str]) -> Option<(bool, usize, &'static str)> {
+    for (i, part) in parts.iter().enumerate() {
+        let depth = i + 1;
+        if VCS_DIRS.contains(part) {
+            return Some((true, depth, "version-control data"));
+        }
+        if *part == "pyvenv.cfg" {
+            return Some((true, i.max(1), "a virtual environment"));
+        }
+        if *part == "bin" && parts.get(depth) == Some(&"activate") {
+            return Some((true, i.max(1), "a virtual environment"));
+        }
+        if CACHE_DIRS.contains(part) {
+            return Some((false, depth, "a tool cache"));
+        }
+        if i == 0 && parts.len() > 1 && matches!(*part, "build" | "dist") {
+            return Some((false, depth, "build output"));
+        }
+    }
+    let last = parts.last()?;
+    if *last == ".DS_Store" || last.ends_with('~') || last.to_ascii_lowercase().ends_with(".swp") {
+        return Some((false, parts.len(), "an editor or OS leftover"));
+    }
+    None
+}
