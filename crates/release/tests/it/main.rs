@@ -1,0 +1,10 @@
+//! Integration tests of pyship-release against a fake GitHub on loopback and real git.
+
+mod assets;
+mod drafts;
+mod fake_github;
+mod local_git;
+mod publish;
+mod rate_limits;
+mod support;
+mod tags;

@@ -1,0 +1,222 @@
+//! Publishing: the whole flow against the fake, and the refusals that keep a half-made release
+//! a draft (missing or different assets, a moved tag).
+
+use pyship_release::assets::{LocalAsset, ReplacePolicy, sha256sums_asset, upload_assets};
+use pyship_release::publish::{PublishRequest, publish_release};
+use pyship_release::release::{DraftRequest, ensure_draft};
+use pyship_release::tag::{TagRequest, ensure_tag};
+use pyship_release::{AssetError, CommitSha, PublishError, TagError};
+
+use crate::fake_github::http::Reply;
+use crate::fake_github::{FaultAction, Host};
+use crate::support::{OTHER_COMMIT, World, assert_no_canary, checked, commit, world};
+
+struct Prepared {
+    release_id: u64,
+    tag_object: String,
+    assets: Vec<LocalAsset>,
+}
+
+fn local_assets() -> Vec<LocalAsset> {
+    let wheel =
+        LocalAsset::from_bytes("demo-1.0.0-py3-none-any.whl", b"wheel bytes".to_vec()).unwrap();
+    let sdist = LocalAsset::from_bytes("demo-1.0.0.tar.gz", b"sdist bytes".to_vec()).unwrap();
+    let sums = sha256sums_asset(&[wheel.clone(), sdist.clone()]).unwrap();
+    vec![wheel, sdist, sums]
+}
+
+fn prepare(w: &World, commit: &CommitSha, upload: usize) -> Prepared {
+    let tag = TagRequest {
+        tag: "v1.0.0",
+        commit,
+        message: "Release 1.0.0",
+        expected_tag_object: None,
+    };
+    let tag = ensure_tag(&w.client, &tag).unwrap();
+    let draft = DraftRequest {
+        tag: "v1.0.0",
+        commit,
+        name: "demo 1.0.0",
+        body: "notes",
+        prerelease: false,
+        recorded_id: None,
+    };
+    let draft = ensure_draft(&w.client, &draft).unwrap();
+    let assets = local_assets();
+    upload_assets(
+        &w.client,
+        &draft.release,
+        &assets[..upload],
+        ReplacePolicy::Refuse,
+    )
+    .unwrap();
+    Prepared {
+        release_id: draft.release.id,
+        tag_object: tag.tag_object.unwrap(),
+        assets,
+    }
+}
+
+fn request<'a>(prepared: &'a Prepared, commit: &'a CommitSha) -> PublishRequest<'a> {
+    PublishRequest {
+        release_id: prepared.release_id,
+        tag: "v1.0.0",
+        commit,
+        expected_tag_object: Some(&prepared.tag_object),
+        assets: &prepared.assets,
+        make_latest: true,
+    }
+}
+
+fn patches(w: &World) -> usize {
+    w.github.state().requests(Host::Api, "PATCH").len()
+}
+
+#[test]
+fn publishes_after_verifying_and_proves_the_published_release() {
+    let w = world();
+    w.github.state().immutable_enabled = true;
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let outcome = publish_release(&w.client, &request(&prepared, &commit)).unwrap();
+
+    assert!(outcome.published_now);
+    assert!(!outcome.release.draft);
+    assert_eq!(outcome.release.immutable, Some(true));
+    assert_eq!(outcome.immutable_releases_enabled, Some(true));
+    assert_eq!(
+        outcome.tag.tag_object.as_deref(),
+        Some(prepared.tag_object.as_str())
+    );
+    let names: Vec<&str> = outcome.downloads.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "demo-1.0.0-py3-none-any.whl",
+            "demo-1.0.0.tar.gz",
+            "SHA256SUMS"
+        ]
+    );
+    for (download, local) in outcome.downloads.iter().zip(&prepared.assets) {
+        assert_eq!(download.sha256, local.sha256);
+    }
+    let state = w.github.state();
+    let cdn = state.requests(Host::Download, "GET");
+    assert_eq!(cdn.len(), 3);
+    assert!(cdn.iter().all(|r| r.header("authorization").is_none()));
+    drop(state);
+    let record = format!("{outcome:?} {:?} {:?}", w.client.mutations(), w.client);
+    assert_no_canary(&record);
+    assert!(
+        !record.contains("signed-secret"),
+        "signed download URLs must be masked: {record}"
+    );
+}
+
+/// See: openedx/event-tracking#433 (field-failures.md C29).
+#[test]
+fn err_missing_asset_keeps_the_release_a_draft() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 2);
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(matches!(error, PublishError::AssetSet { .. }), "{text}");
+    assert!(text.contains("SHA256SUMS"), "{text}");
+    assert_eq!(patches(&w), 0);
+    assert!(w.github.state().release(prepared.release_id).unwrap().draft);
+}
+
+/// See: objeck/objeck-lang#938 (field-failures.md C31).
+#[test]
+fn err_served_bytes_differ_from_the_manifest_keeps_the_draft() {
+    let w = world();
+    let commit = commit();
+    let mut prepared = prepare(&w, &commit, 3);
+    prepared.assets[0] =
+        LocalAsset::from_bytes("demo-1.0.0-py3-none-any.whl", b"re-signed wheel".to_vec()).unwrap();
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(
+            error,
+            PublishError::Asset(AssetError::DigestMismatch { .. })
+        ),
+        "{text}"
+    );
+    assert_eq!(patches(&w), 0);
+}
+
+#[test]
+fn err_tag_moved_before_publishing() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    w.github.state().add_lightweight_tag("v1.0.0", OTHER_COMMIT);
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(error, PublishError::Tag(TagError::PointsElsewhere { .. })),
+        "{text}"
+    );
+    assert_eq!(patches(&w), 0);
+}
+
+#[test]
+fn rerun_after_publishing_only_verifies() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    publish_release(&w.client, &request(&prepared, &commit)).unwrap();
+    let again = publish_release(&w.client, &request(&prepared, &commit)).unwrap();
+    assert!(!again.published_now);
+    assert_eq!(patches(&w), 1);
+}
+
+#[test]
+fn lost_answer_to_publish_is_settled_by_reading_the_release() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    w.github.state().fault(
+        Host::Api,
+        "PATCH",
+        &format!("/releases/{}", prepared.release_id),
+        FaultAction::HandleThenDrop,
+    );
+    let outcome = publish_release(&w.client, &request(&prepared, &commit)).unwrap();
+    assert!(outcome.published_now);
+    assert_eq!(patches(&w), 1);
+}
+
+#[test]
+fn err_publish_refused_for_a_commit_touching_workflows() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    w.github.state().workflow_commits.push(commit.to_string());
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(w.github.state().release(prepared.release_id).unwrap().draft);
+}
+
+#[test]
+fn err_wrong_token_is_reported_without_the_token() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let reply = Reply::json(401, &serde_json::json!({"message": "Bad credentials"}));
+    w.github.state().fault(
+        Host::Api,
+        "GET",
+        &format!("/releases/{}", prepared.release_id),
+        FaultAction::Respond(reply),
+    );
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        text.contains("HTTP 401") && text.contains("Bad credentials"),
+        "{text}"
+    );
+}
