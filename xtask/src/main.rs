@@ -6,8 +6,19 @@
     reason = "xtask owns the terminal"
 )]
 
+mod build;
+mod cmd;
+mod config;
+mod dry_run;
+mod gates;
+mod git;
+mod plan;
+mod python;
+mod test;
 mod verify;
+mod version;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +47,10 @@ impl From<ExitStatus> for ExitCode {
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", version)]
 struct Cli {
+    /// The workspace whose `[workspace.metadata.pyship]` config applies
+    /// [default: the workspace around the current directory].
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +59,10 @@ struct Cli {
 enum Command {
     /// Verify wheels and sdists offline, as strictly as PyPI or stricter.
     Verify(verify::VerifyArgs),
+    /// Run the release pipeline without its writes: local gates, build, verify, and the plan.
+    DryRun(dry_run::DryRunArgs),
+    /// Run the whole test suite: set up the test venv, then `cargo test --workspace`.
+    Test(test::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,8 +78,11 @@ fn main() -> ExitCode {
             .into();
         }
     };
+    let manifest_path = cli.manifest_path.as_deref();
     let result = match cli.command {
-        Command::Verify(args) => verify::run(&args),
+        Command::Verify(args) => verify::run(&args, manifest_path),
+        Command::DryRun(args) => dry_run::run(&args, manifest_path),
+        Command::Test(args) => test::run(&args, manifest_path),
     };
     match result {
         Ok(status) => status.into(),

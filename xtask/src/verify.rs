@@ -1,12 +1,27 @@
-//! `cargo xtask verify [PATH...]`: verify artifacts and report every finding.
+//! `cargo xtask verify [PATH...]`: verify artifacts and report every finding, for humans on
+//! stderr or as a stable JSON document on stdout. The report printers are shared with `dry-run`.
 
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use pyship_verify::{Report, Target, VerifyOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pyship_verify::{
+    ArtifactReport, DescriptionRenderer, Finding, Report, Reporter, Severity, Target, VerifyOptions,
+};
+use serde_json::json;
 
 use crate::ExitStatus;
+use crate::config::{self, Config};
+use crate::python::{self, Venv};
+
+/// Version of the JSON documents `verify` and `dry-run` print. Bumped on any incompatible change.
+pub(crate) const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// A directory entry with this name is skipped when a directory is verified: it is pyship's own
+/// checksum file, not an artifact.
+const SHA256SUMS: &str = "SHA256SUMS";
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -19,12 +34,11 @@ pub(crate) enum Format {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// Artifacts, or directories holding them.
-    #[arg(default_value = "dist")]
+    /// Artifacts, or directories holding them [default: the configured `dist-dir`].
     paths: Vec<PathBuf>,
-    /// Index whose rules apply: pypi, testpypi or generic.
-    #[arg(long, default_value = "pypi")]
-    target: Target,
+    /// Index whose rules apply: pypi, testpypi or generic [default: the configured `target`].
+    #[arg(long)]
+    target: Option<Target>,
     /// Turn warnings into errors.
     #[arg(long)]
     strict: bool,
@@ -34,20 +48,46 @@ pub(crate) struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Write a `SHA256SUMS` file (the format `sha256sum -c` reads) for the artifacts to FILE.
+    #[arg(long, value_name = "FILE")]
+    sha256sums: Option<PathBuf>,
+    /// Python used to render reST descriptions with `readme_renderer`
+    /// [default: pyship's build venv if set up, else `python3`].
+    #[arg(long, env = config::PYTHON_ENV, value_name = "PATH")]
+    python: Option<PathBuf>,
 }
 
-pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
-    let files = collect_artifacts(&args.paths)?;
-    let options = VerifyOptions {
-        target: args.target,
-        md5: args.md5,
-        renderer: None,
-        reporter: None,
+pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
+    // The workspace config is needed only for what the command line leaves out.
+    let config = if args.paths.is_empty() || args.target.is_none() {
+        Some(Config::load(manifest_path)?)
+    } else {
+        None
     };
-    let report = pyship_verify::verify_files(&files, &options)?;
+    let paths = match (&config, args.paths.is_empty()) {
+        (Some(config), true) => vec![config.dist_dir.clone()],
+        _ => args.paths.clone(),
+    };
+    let target = args
+        .target
+        .or(config.as_ref().map(|config| config.target))
+        .unwrap_or(Target::Pypi);
+
+    let files = collect_artifacts(&paths)?;
+    let managed = Venv::at(&build_venv_dir(config.as_ref()));
+    let python = python::pick_python(args.python.as_deref(), &managed);
+    let renderer = python::ReadmeRenderer::detect(&python);
+    let report = verify_with_progress(&files, target, args.md5, renderer.as_ref())?;
+
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Human => print_human(&report, args.strict),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report_json(&report, args.strict))?
+        ),
+        Format::Human => print_report(&report, args.strict),
+    }
+    if let Some(path) = &args.sha256sums {
+        write_sha256sums(path, &report)?;
     }
     Ok(if report.is_clean(args.strict) {
         ExitStatus::Success
@@ -56,43 +96,239 @@ pub(crate) fn run(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     })
 }
 
-fn collect_artifacts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+fn build_venv_dir(config: Option<&Config>) -> PathBuf {
+    config.map_or_else(
+        || PathBuf::from("target/pyship/venv"),
+        |config| config.state_dir().join("venv"),
+    )
+}
+
+/// Runs pyship-verify, drawing a progress bar on a terminal for sets large enough to wait for.
+pub(crate) fn verify_with_progress(
+    files: &[PathBuf],
+    target: Target,
+    md5: bool,
+    renderer: Option<&python::ReadmeRenderer>,
+) -> anyhow::Result<Report> {
+    let progress = BarReporter::new(files.len());
+    let options = VerifyOptions {
+        target,
+        md5,
+        renderer: renderer.map(|r| r as &dyn DescriptionRenderer),
+        reporter: Some(&progress),
+    };
+    let report = pyship_verify::verify_files(files, &options);
+    progress.bar.finish_and_clear();
+    Ok(report?)
+}
+
+/// Lists the artifacts to verify: files as given, directories expanded to their regular files
+/// (sorted, `SHA256SUMS` skipped). A path that does not exist is an error naming it.
+pub(crate) fn collect_artifacts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = fs_err::read_dir(path)?
-                .map(|entry| entry.map(|entry| entry.path()))
-                .collect::<Result<_, _>>()
-                .with_context(|| format!("failed to list `{}`", path.display()))?;
-            entries.retain(|p| p.is_file());
-            entries.sort();
-            files.extend(entries);
-        } else {
+        let metadata = fs_err::metadata(path)
+            .with_context(|| format!("cannot verify `{}`", path.display()))?;
+        if !metadata.is_dir() {
             files.push(path.clone());
+            continue;
         }
+        let mut entries = Vec::new();
+        for entry in fs_err::read_dir(path)? {
+            let entry = entry?;
+            let is_sums = entry.file_name() == SHA256SUMS;
+            if entry.file_type()?.is_file() && !is_sums {
+                entries.push(entry.path());
+            }
+        }
+        entries.sort();
+        files.extend(entries);
     }
     Ok(files)
 }
 
-fn print_human(report: &Report, strict: bool) {
+/// Writes `SHA256SUMS` for the report's artifacts.
+pub(crate) fn write_sha256sums(path: &Path, report: &Report) -> anyhow::Result<()> {
+    fs_err::write(path, sha256sums_text(report))?;
+    Ok(())
+}
+
+/// The `SHA256SUMS` text for the report's artifacts.
+pub(crate) fn sha256sums_text(report: &Report) -> String {
+    pyship_verify::sha256sums(
+        report
+            .artifacts
+            .iter()
+            .map(|artifact| (artifact.filename.as_str(), &artifact.digests)),
+    )
+}
+
+/// Prints the report grouped per artifact, every finding, then a summary line.
+pub(crate) fn print_report(report: &Report, strict: bool) {
     for artifact in &report.artifacts {
-        eprintln!(
-            "{} ({} bytes) sha256={}",
-            artifact.filename, artifact.size, artifact.digests.sha256
-        );
+        print_artifact(artifact, strict);
     }
-    for finding in report.findings() {
-        let severity = finding.effective_severity(strict);
-        let location = match (&finding.artifact, &finding.member) {
-            (Some(artifact), Some(member)) => format!("{artifact}: {member}: "),
-            (Some(artifact), None) => format!("{artifact}: "),
-            (None, _) => String::new(),
+    if !report.set_findings.is_empty() {
+        eprintln!("across artifacts");
+        for finding in &report.set_findings {
+            print_finding(finding, strict);
+        }
+    }
+    eprintln!("{}", summary_line(report, strict));
+}
+
+fn print_artifact(artifact: &ArtifactReport, strict: bool) {
+    eprintln!("{} ({} bytes)", artifact.filename, artifact.size);
+    eprintln!("  sha256 {}", artifact.digests.sha256);
+    eprintln!("  blake2b-256 {}", artifact.digests.blake2b_256);
+    if let Some(md5) = &artifact.digests.md5 {
+        eprintln!("  md5 {md5}");
+    }
+    if artifact.findings.is_empty() {
+        eprintln!("  no findings");
+    }
+    for finding in &artifact.findings {
+        print_finding(finding, strict);
+    }
+}
+
+fn print_finding(finding: &Finding, strict: bool) {
+    let severity = finding.effective_severity(strict);
+    let member = finding
+        .member
+        .as_deref()
+        .map(|member| format!("`{member}`: "))
+        .unwrap_or_default();
+    eprintln!("  {severity}[{}]: {member}{}", finding.id, finding.message);
+}
+
+/// `verify: 2 artifacts, 1 error, 0 warnings` (with `--strict` warnings count as errors).
+pub(crate) fn summary_line(report: &Report, strict: bool) -> String {
+    let counts = Counts::of(report, strict);
+    format!(
+        "verify: {} artifact(s), {} error(s), {} warning(s), {} info{}",
+        report.artifacts.len(),
+        counts.errors,
+        counts.warnings,
+        counts.info,
+        if strict { " (strict)" } else { "" }
+    )
+}
+
+/// Findings per effective severity.
+struct Counts {
+    errors: usize,
+    warnings: usize,
+    info: usize,
+}
+
+impl Counts {
+    fn of(report: &Report, strict: bool) -> Counts {
+        let count = |severity| {
+            report
+                .findings()
+                .filter(|finding| finding.effective_severity(strict) == severity)
+                .count()
         };
-        eprintln!("{severity}[{}]: {location}{}", finding.id, finding.message);
+        Counts {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            info: count(Severity::Info),
+        }
     }
-    eprintln!(
-        "{} error(s) in {} artifact(s)",
-        report.n_errors(strict),
-        report.artifacts.len()
-    );
+}
+
+/// The stable JSON document for a report. Keys are only ever added within one schema version.
+pub(crate) fn report_json(report: &Report, strict: bool) -> serde_json::Value {
+    let counts = Counts::of(report, strict);
+    let artifacts: Vec<_> = report
+        .artifacts
+        .iter()
+        .map(|artifact| artifact_json(artifact, strict))
+        .collect();
+    let set_findings: Vec<_> = report
+        .set_findings
+        .iter()
+        .map(|finding| finding_json(finding, strict))
+        .collect();
+    json!({
+        "schema_version": JSON_SCHEMA_VERSION,
+        "target": report.target.to_string(),
+        "strict": strict,
+        "clean": counts.errors == 0,
+        "counts": {
+            "artifacts": report.artifacts.len(),
+            "errors": counts.errors,
+            "warnings": counts.warnings,
+            "info": counts.info,
+        },
+        "artifacts": artifacts,
+        "set_findings": set_findings,
+    })
+}
+
+fn artifact_json(artifact: &ArtifactReport, strict: bool) -> serde_json::Value {
+    let findings: Vec<_> = artifact
+        .findings
+        .iter()
+        .map(|finding| finding_json(finding, strict))
+        .collect();
+    json!({
+        "path": artifact.path,
+        "filename": artifact.filename,
+        "kind": artifact.kind,
+        "size": artifact.size,
+        "digests": artifact.digests,
+        "name": artifact.name,
+        "version": artifact.version,
+        "findings": findings,
+    })
+}
+
+fn finding_json(finding: &Finding, strict: bool) -> serde_json::Value {
+    json!({
+        "id": finding.id,
+        "severity": finding.effective_severity(strict),
+        "catalogue_severity": finding.severity,
+        "artifact": finding.artifact,
+        "member": finding.member,
+        "message": finding.message,
+    })
+}
+
+/// A progress bar on stderr, shown only on a terminal, for sets of at least `MIN_ARTIFACTS`.
+struct BarReporter {
+    bar: ProgressBar,
+}
+
+impl BarReporter {
+    const MIN_ARTIFACTS: usize = 8;
+
+    fn new(n_artifacts: usize) -> BarReporter {
+        let visible = n_artifacts >= Self::MIN_ARTIFACTS
+            && std::io::stderr().is_terminal()
+            && config::progress_allowed();
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(n_artifacts as u64), target);
+        bar.set_style(
+            ProgressStyle::with_template("verifying {bar:30} {pos}/{len} {wide_msg}")
+                .expect("the template is valid"),
+        );
+        BarReporter { bar }
+    }
+}
+
+impl Reporter for BarReporter {
+    fn on_start(&self, n_artifacts: usize) {
+        self.bar.set_length(n_artifacts as u64);
+    }
+
+    fn on_artifact_done(&self, filename: &str) {
+        self.bar.set_message(filename.to_owned());
+        self.bar.inc(1);
+    }
 }

@@ -1,0 +1,251 @@
+//! The release configuration: `[workspace.metadata.pyship]` in the workspace's root `Cargo.toml`,
+//! read with `cargo metadata`, plus the few environment variables xtask honours. This is the only
+//! module that reads the process environment.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use pyship_verify::Target;
+use serde::Deserialize;
+
+/// Environment variable naming a Python interpreter that already has the build frontend.
+pub(crate) const PYTHON_ENV: &str = "PYSHIP_PYTHON";
+/// Environment variable through which `cargo xtask test` hands the test venv's Python to tests.
+pub(crate) const TEST_PYTHON_ENV: &str = "PYSHIP_TEST_PYTHON";
+/// Environment variable that hides progress bars (as `NO_COLOR` does colour).
+const NO_PROGRESS_ENV: &str = "PYSHIP_NO_PROGRESS";
+
+/// The table's keys as written in `Cargo.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawConfig {
+    project: Option<String>,
+    release_branch: Option<String>,
+    tag_prefix: Option<String>,
+    target: Option<String>,
+    dist_dir: Option<String>,
+    remote: Option<String>,
+    build_command: Option<Vec<String>>,
+}
+
+/// The validated release configuration. Paths are absolute.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// The workspace root (the directory holding the root `Cargo.toml`).
+    pub(crate) root: PathBuf,
+    /// The Python project directory (holds `pyproject.toml`).
+    pub(crate) project: PathBuf,
+    /// The branch releases are cut from.
+    pub(crate) release_branch: String,
+    /// Tag name = `tag_prefix` + version.
+    pub(crate) tag_prefix: String,
+    /// The index whose rules apply.
+    pub(crate) target: Target,
+    /// Where built artifacts go.
+    pub(crate) dist_dir: PathBuf,
+    /// The git remote releases are pushed to.
+    pub(crate) remote: String,
+    /// A custom build command (placeholders `{python}`, `{project}`, `{outdir}`), if configured.
+    pub(crate) build_command: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Reads the configuration of the workspace holding `manifest_path`, or of the workspace
+    /// around the current directory.
+    pub(crate) fn load(manifest_path: Option<&Path>) -> anyhow::Result<Config> {
+        let mut command = cargo_metadata::MetadataCommand::new();
+        command.no_deps();
+        if let Some(path) = manifest_path {
+            command.manifest_path(path);
+        }
+        let metadata = command
+            .exec()
+            .context("failed to read the workspace with `cargo metadata`")?;
+        let root = PathBuf::from(metadata.workspace_root);
+        let manifest = root.join("Cargo.toml");
+        let raw = match metadata.workspace_metadata.get("pyship") {
+            None => RawConfig::default(),
+            Some(table) => RawConfig::deserialize(table).with_context(|| {
+                format!(
+                    "invalid `[workspace.metadata.pyship]` in `{}`",
+                    manifest.display()
+                )
+            })?,
+        };
+        Config::from_raw(root, raw)
+            .with_context(|| format!("invalid release config in `{}`", manifest.display()))
+    }
+
+    fn from_raw(root: PathBuf, raw: RawConfig) -> anyhow::Result<Config> {
+        let project = relative_dir("project", raw.project.as_deref().unwrap_or("."))?;
+        let dist_dir = relative_dir(
+            "dist-dir",
+            raw.dist_dir.as_deref().unwrap_or("target/pyship/dist"),
+        )?;
+        if dist_dir.as_os_str().is_empty() {
+            bail!(
+                "`workspace.metadata.pyship.dist-dir` is the workspace root: expected a directory pyship owns, such as `target/pyship/dist`"
+            );
+        }
+        let target = match raw.target.as_deref() {
+            None => Target::Pypi,
+            Some(value) => value
+                .parse()
+                .map_err(|err| anyhow::anyhow!("`workspace.metadata.pyship.target`: {err}"))?,
+        };
+        let release_branch = non_empty("release-branch", raw.release_branch, "main")?;
+        let remote = non_empty("remote", raw.remote, "origin")?;
+        if let Some(command) = &raw.build_command
+            && command.is_empty()
+        {
+            bail!(
+                "`workspace.metadata.pyship.build-command` is empty: expected a program and its arguments, e.g. [\"{{python}}\", \"-m\", \"build\", \"--outdir\", \"{{outdir}}\"]"
+            );
+        }
+        Ok(Config {
+            project: root.join(project),
+            dist_dir: root.join(dist_dir),
+            root,
+            release_branch,
+            tag_prefix: raw.tag_prefix.unwrap_or_else(|| "v".to_owned()),
+            target,
+            remote,
+            build_command: raw.build_command,
+        })
+    }
+
+    /// pyship's own state directory (venvs, build scratch, the audit file).
+    pub(crate) fn state_dir(&self) -> PathBuf {
+        self.root.join("target").join("pyship")
+    }
+
+    /// The project directory relative to the workspace root, for messages and worktrees.
+    pub(crate) fn project_rel(&self) -> &Path {
+        self.project
+            .strip_prefix(&self.root)
+            .unwrap_or(&self.project)
+    }
+
+    /// The dist directory relative to the workspace root.
+    pub(crate) fn dist_rel(&self) -> &Path {
+        self.dist_dir
+            .strip_prefix(&self.root)
+            .unwrap_or(&self.dist_dir)
+    }
+}
+
+/// Checks that a configured path stays inside the workspace.
+fn relative_dir(key: &str, value: &str) -> anyhow::Result<PathBuf> {
+    let path = Path::new(value);
+    let escapes = path.components().any(|component| {
+        matches!(
+            component,
+            Component::ParentDir | Component::RootDir | Component::Prefix(_)
+        )
+    });
+    if escapes {
+        bail!(
+            "`workspace.metadata.pyship.{key}` is `{value}`: expected a relative path inside the workspace, without `..`"
+        );
+    }
+    Ok(path
+        .components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .collect())
+}
+
+fn non_empty(key: &str, value: Option<String>, default: &str) -> anyhow::Result<String> {
+    match value {
+        None => Ok(default.to_owned()),
+        Some(value) if value.trim().is_empty() => {
+            bail!("`workspace.metadata.pyship.{key}` is empty: expected a name such as `{default}`")
+        }
+        Some(value) => Ok(value),
+    }
+}
+
+/// The `cargo` that runs us (cargo sets `CARGO` for `cargo run`), else `cargo` from `PATH`.
+pub(crate) fn cargo_program() -> OsString {
+    non_empty_env("CARGO").unwrap_or_else(|| OsString::from("cargo"))
+}
+
+/// Whether progress bars may be drawn at all (terminal checks come on top).
+pub(crate) fn progress_allowed() -> bool {
+    non_empty_env(NO_PROGRESS_ENV).is_none()
+}
+
+/// An environment variable's value; empty or whitespace-only counts as unset (C22).
+fn non_empty_env(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|value| !value.to_string_lossy().trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(raw: RawConfig) -> anyhow::Result<Config> {
+        Config::from_raw(PathBuf::from("/ws"), raw)
+    }
+
+    #[test]
+    fn ok_defaults() {
+        let config = config(RawConfig::default()).unwrap();
+        assert_eq!(config.project, Path::new("/ws"));
+        assert_eq!(config.dist_dir, Path::new("/ws/target/pyship/dist"));
+        assert_eq!(config.release_branch, "main");
+        assert_eq!(config.tag_prefix, "v");
+        assert_eq!(config.remote, "origin");
+        assert_eq!(config.target, Target::Pypi);
+    }
+
+    #[test]
+    fn err_unknown_target_names_key_and_choices() {
+        let err = config(RawConfig {
+            target: Some("pypy".into()),
+            ..RawConfig::default()
+        })
+        .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("metadata.pyship.target"), "{message}");
+        assert!(message.contains("`pypy`"), "{message}");
+        assert!(message.contains("`testpypi`"), "{message}");
+    }
+
+    #[test]
+    fn err_dist_dir_escapes_workspace() {
+        let err = config(RawConfig {
+            dist_dir: Some("../dist".into()),
+            ..RawConfig::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("dist-dir"), "{err}");
+    }
+
+    #[test]
+    fn err_dist_dir_is_root() {
+        let err = config(RawConfig {
+            dist_dir: Some("./".into()),
+            ..RawConfig::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("workspace root"), "{err}");
+    }
+
+    #[test]
+    fn err_empty_release_branch() {
+        let err = config(RawConfig {
+            release_branch: Some(" ".into()),
+            ..RawConfig::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("release-branch"), "{err}");
+    }
+
+    #[test]
+    fn err_unknown_key_is_rejected() {
+        let table = serde_json::json!({ "relase-branch": "main" });
+        let err = RawConfig::deserialize(&table).unwrap_err();
+        assert!(err.to_string().contains("relase-branch"), "{err}");
+    }
+}

@@ -1,0 +1,356 @@
+//! The local release gates: each a named function returning a `Gate` with a verdict (PASS, FAIL
+//! or UNKNOWN) and the evidence it rests on. UNKNOWN never counts as PASS.
+
+use std::fmt;
+use std::path::Path;
+
+use pep440_rs::Version;
+use pyship_verify::Target;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::git;
+use crate::version::{self, Bump};
+
+/// A gate's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub(crate) enum Verdict {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad` so that `{:<8}` aligns the audit trail.
+        f.pad(match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Unknown => "UNKNOWN",
+        })
+    }
+}
+
+/// One checked condition and what it was judged on.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Gate {
+    pub(crate) name: &'static str,
+    pub(crate) verdict: Verdict,
+    pub(crate) evidence: String,
+}
+
+impl Gate {
+    pub(crate) fn pass(name: &'static str, evidence: impl Into<String>) -> Gate {
+        Gate {
+            name,
+            verdict: Verdict::Pass,
+            evidence: evidence.into(),
+        }
+    }
+
+    pub(crate) fn fail(name: &'static str, evidence: impl Into<String>) -> Gate {
+        Gate {
+            name,
+            verdict: Verdict::Fail,
+            evidence: evidence.into(),
+        }
+    }
+
+    pub(crate) fn unknown(name: &'static str, evidence: impl Into<String>) -> Gate {
+        Gate {
+            name,
+            verdict: Verdict::Unknown,
+            evidence: evidence.into(),
+        }
+    }
+}
+
+/// Where the release version comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum VersionInput {
+    Bump(Bump),
+    Explicit(String),
+    Project,
+}
+
+/// The version being released and the version the project's files carry.
+#[derive(Debug, Clone)]
+pub(crate) struct ReleaseVersion {
+    pub(crate) version: Version,
+    /// The normalized form, used in the tag and the artifacts.
+    pub(crate) text: String,
+    /// `[project].version` as written in `pyproject.toml`, when readable.
+    pub(crate) project_text: Option<String>,
+    /// The tag a release would create.
+    pub(crate) tag: String,
+}
+
+impl ReleaseVersion {
+    /// Whether building it needs the version changed in the project's files.
+    pub(crate) fn needs_version_change(&self) -> bool {
+        self.project_text.as_deref() != Some(self.text.as_str())
+    }
+}
+
+/// Release tags known locally and on the remote.
+#[derive(Debug)]
+pub(crate) struct Tags {
+    pub(crate) local: Vec<String>,
+    /// `Ok(None)`: no remote is configured; `Err`: the remote could not be asked (why).
+    pub(crate) remote: Result<Option<Vec<String>>, String>,
+}
+
+impl Tags {
+    pub(crate) fn read(config: &Config) -> Tags {
+        let local = git::local_tags(&config.root, &config.tag_prefix).unwrap_or_default();
+        let remote = match git::remote_url(&config.root, &config.remote) {
+            Ok(None) => Ok(None),
+            Ok(Some(_)) => git::remote_tags(&config.root, &config.remote, &config.tag_prefix)
+                .map(Some)
+                .map_err(|err| format!("{err:#}")),
+            Err(err) => Err(format!("{err:#}")),
+        };
+        Tags { local, remote }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &String> {
+        let remote = self.remote.as_ref().ok().and_then(Option::as_ref);
+        self.local.iter().chain(remote.into_iter().flatten())
+    }
+}
+
+/// `release-branch`: `HEAD` is on the configured release branch.
+pub(crate) fn release_branch(config: &Config) -> Gate {
+    const NAME: &str = "release-branch";
+    let expected = &config.release_branch;
+    match git::current_branch(&config.root) {
+        Ok(Some(branch)) if branch == *expected => Gate::pass(
+            NAME,
+            format!("on `{branch}`, the configured release branch"),
+        ),
+        Ok(Some(branch)) => Gate::fail(
+            NAME,
+            format!("on branch `{branch}`: releases are cut from `{expected}` (`release-branch`)"),
+        ),
+        Ok(None) => Gate::fail(
+            NAME,
+            format!("`HEAD` is detached: releases are cut from branch `{expected}`"),
+        ),
+        Err(err) => Gate::fail(NAME, format!("cannot tell the branch: {err:#}")),
+    }
+}
+
+/// `clean-tree`: no changed, staged or untracked file outside pyship's own output (`target/` and
+/// the dist dir), listing every offending path with its status (C23).
+pub(crate) fn clean_tree(config: &Config) -> Gate {
+    const NAME: &str = "clean-tree";
+    let entries = match git::status(&config.root) {
+        Ok(entries) => entries,
+        Err(err) => return Gate::fail(NAME, format!("cannot read the tree's status: {err:#}")),
+    };
+    let excluded = excluded_prefixes(config);
+    let offending: Vec<_> = entries
+        .iter()
+        .filter(|entry| !excluded.iter().any(|prefix| entry.path.starts_with(prefix)))
+        .map(|entry| format!("`{} {}`", entry.code, entry.path))
+        .collect();
+    let exclusions = excluded.join("`, `");
+    if offending.is_empty() {
+        return Gate::pass(
+            NAME,
+            format!("no changed or untracked files (pyship's output `{exclusions}` excluded)"),
+        );
+    }
+    Gate::fail(
+        NAME,
+        format!(
+            "{} path(s) changed or untracked: {} (pyship's output `{exclusions}` excluded)",
+            offending.len(),
+            offending.join(", ")
+        ),
+    )
+}
+
+fn excluded_prefixes(config: &Config) -> Vec<String> {
+    let mut prefixes = vec!["target/".to_owned()];
+    let dist = format!("{}/", slash_path(config.dist_rel()));
+    if !dist.starts_with("target/") {
+        prefixes.push(dist);
+    }
+    prefixes
+}
+
+fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// `remote-head`: `HEAD` is the commit the release branch points to on the remote.
+pub(crate) fn remote_head(config: &Config) -> Gate {
+    const NAME: &str = "remote-head";
+    let (root, remote, branch) = (&config.root, &config.remote, &config.release_branch);
+    let url = match git::remote_url(root, remote) {
+        Ok(Some(url)) => url,
+        Ok(None) => {
+            return Gate::unknown(
+                NAME,
+                format!(
+                    "no remote `{remote}` is configured, so there is nothing to compare `HEAD` with"
+                ),
+            );
+        }
+        Err(err) => return Gate::unknown(NAME, format!("cannot list remotes: {err:#}")),
+    };
+    let head = match git::head_sha(root) {
+        Ok(head) => head,
+        Err(err) => return Gate::fail(NAME, format!("cannot resolve `HEAD`: {err:#}")),
+    };
+    match git::remote_branch_sha(root, remote, branch) {
+        Ok(Some(sha)) if sha == head => Gate::pass(
+            NAME,
+            format!("`HEAD` {head} equals `{branch}` on `{remote}` ({url})"),
+        ),
+        Ok(Some(sha)) => Gate::fail(
+            NAME,
+            format!(
+                "`HEAD` is {head} but `{branch}` on `{remote}` ({url}) is {sha}: push or pull first"
+            ),
+        ),
+        Ok(None) => Gate::fail(
+            NAME,
+            format!("`{remote}` ({url}) has no branch `{branch}`: push it first"),
+        ),
+        Err(err) => Gate::unknown(NAME, format!("cannot ask `{remote}` ({url}): {err:#}")),
+    }
+}
+
+/// `version-input`: the release version resolves to a valid PEP 440 version the target accepts.
+pub(crate) fn version_input(
+    config: &Config,
+    input: &VersionInput,
+) -> (Gate, Option<ReleaseVersion>) {
+    const NAME: &str = "version-input";
+    let pyproject = config.project.join("pyproject.toml");
+    let project_text = version::read_project_version(&pyproject);
+    let resolved = resolve(input, project_text.as_ref().map(String::as_str), &pyproject);
+    let (version, source) = match resolved {
+        Ok(resolved) => resolved,
+        Err(err) => return (Gate::fail(NAME, format!("{err:#}")), None),
+    };
+    if version.is_local() && config.target != Target::Generic {
+        let evidence = format!(
+            "`{version}` has a local segment; {} rejects local versions (C08)",
+            config.target
+        );
+        return (Gate::fail(NAME, evidence), None);
+    }
+    let text = version.to_string();
+    let release = ReleaseVersion {
+        tag: format!("{}{text}", config.tag_prefix),
+        version,
+        text,
+        project_text: project_text.ok(),
+    };
+    let gate = Gate::pass(
+        NAME,
+        format!("release version `{}` ({source})", release.text),
+    );
+    (gate, Some(release))
+}
+
+fn resolve(
+    input: &VersionInput,
+    project: Result<&str, &anyhow::Error>,
+    pyproject: &Path,
+) -> anyhow::Result<(Version, String)> {
+    let file = pyproject.display();
+    match input {
+        VersionInput::Explicit(text) => Ok((version::parse(text)?, format!("`--version {text}`"))),
+        VersionInput::Bump(kind) => {
+            let current = project.map_err(|err| anyhow::anyhow!("{err:#}"))?;
+            let bumped = version::bump(&version::parse(current)?, *kind);
+            let kind = format!("{kind:?}").to_lowercase();
+            Ok((
+                bumped,
+                format!("`--bump {kind}` from `{current}` in `{file}`"),
+            ))
+        }
+        VersionInput::Project => {
+            let current = project.map_err(|err| anyhow::anyhow!("{err:#}"))?;
+            Ok((version::parse(current)?, format!("from `{file}`")))
+        }
+    }
+}
+
+/// `version-greater`: the release version is greater than every release tag's version.
+pub(crate) fn version_greater(release: Option<&ReleaseVersion>, tags: &Tags, prefix: &str) -> Gate {
+    const NAME: &str = "version-greater";
+    let Some(release) = release else {
+        return Gate::unknown(
+            NAME,
+            "no valid release version to compare (see `version-input`)",
+        );
+    };
+    let latest = tags
+        .all()
+        .filter_map(|tag| Some((version::parse(tag.strip_prefix(prefix)?).ok()?, tag)))
+        .max_by(|a, b| a.0.cmp(&b.0));
+    let scope = tag_scope(tags);
+    match latest {
+        Some((latest, tag)) if release.version <= latest => Gate::fail(
+            NAME,
+            format!(
+                "`{}` is not greater than the latest release `{latest}` (tag `{tag}`)",
+                release.text
+            ),
+        ),
+        _ if tags.remote.is_err() => Gate::unknown(NAME, scope),
+        Some((latest, tag)) => Gate::pass(
+            NAME,
+            format!(
+                "`{}` > latest release `{latest}` (tag `{tag}`; {scope})",
+                release.text
+            ),
+        ),
+        None => Gate::pass(
+            NAME,
+            format!("no tag `{prefix}<PEP 440 version>` yet, this is the first release ({scope})"),
+        ),
+    }
+}
+
+/// `tag-absent`: the release's tag exists neither locally nor on the remote.
+pub(crate) fn tag_absent(release: Option<&ReleaseVersion>, tags: &Tags) -> Gate {
+    const NAME: &str = "tag-absent";
+    let Some(release) = release else {
+        return Gate::unknown(
+            NAME,
+            "no valid release version, so no tag name (see `version-input`)",
+        );
+    };
+    let tag = &release.tag;
+    if tags.local.contains(tag) {
+        return Gate::fail(NAME, format!("tag `{tag}` already exists locally"));
+    }
+    match &tags.remote {
+        Ok(Some(remote)) if remote.contains(tag) => {
+            Gate::fail(NAME, format!("tag `{tag}` already exists on the remote"))
+        }
+        Err(_) => Gate::unknown(
+            NAME,
+            format!("tag `{tag}` is not local; {}", tag_scope(tags)),
+        ),
+        _ => Gate::pass(
+            NAME,
+            format!("tag `{tag}` does not exist ({})", tag_scope(tags)),
+        ),
+    }
+}
+
+fn tag_scope(tags: &Tags) -> String {
+    match &tags.remote {
+        Ok(Some(_)) => "local and remote tags checked".to_owned(),
+        Ok(None) => "local tags checked; no remote is configured".to_owned(),
+        Err(err) => format!("the remote's tags could not be read: {err}"),
+    }
+}
