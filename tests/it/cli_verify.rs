@@ -1,1 +1,197 @@
-//! Tests: cli_verify.
+//! `cargo xtask verify` as a command: exit statuses 0/1/2, the human report, the JSON document,
+//! `SHA256SUMS`, and errors that name the file. Artifacts are the example project built with the
+//! real build frontend in the test venv.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pyship_tests::python::{build_project, test_python};
+use pyship_tests::repo::{copy_dir, workspace_root};
+use pyship_tests::xtask::run_xtask;
+use tempfile::TempDir;
+
+/// The example built into a fresh temp dir: (temp dir, dist dir, artifacts).
+fn built_demo() -> (TempDir, PathBuf, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    copy_dir(&workspace_root().join("examples/demo"), &project);
+    let dist = dir.path().join("dist");
+    let artifacts = build_project(&project, &dist);
+    assert_eq!(
+        artifacts.len(),
+        2,
+        "expected a wheel and an sdist: {artifacts:?}"
+    );
+    (dir, dist, artifacts)
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn python_arg() -> String {
+    format!("--python={}", test_python().display())
+}
+
+#[test]
+fn verify_clean_example_exits_0_and_reports_each_artifact() {
+    let (dir, dist, artifacts) = built_demo();
+    let run = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), &python_arg(), "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    for artifact in &artifacts {
+        let name = artifact.file_name().unwrap().to_str().unwrap();
+        assert!(
+            run.stderr.contains(name),
+            "{name} missing from:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("verify: 2 artifact(s), 0 error(s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "human output goes to stderr only");
+}
+
+#[test]
+fn verify_non_distribution_exits_1_with_fn07_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not an artifact").unwrap();
+    let run = run_xtask(dir.path(), &["verify", arg(&notes), "--target=pypi"]);
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("error[FN-07]"), "{}", run.stderr);
+    assert!(run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 error(s)"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_reports_every_artifact_not_only_the_first_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.zip"] {
+        std::fs::write(dir.path().join(name), "x").unwrap();
+    }
+    let run = run_xtask(dir.path(), &["verify", arg(dir.path()), "--target=pypi"]);
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("error[FN-07]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn verify_json_document_has_schema_digests_and_finding_ids() {
+    let (dir, dist, artifacts) = built_demo();
+    std::fs::write(dist.join("notes.txt"), "not an artifact").unwrap();
+    let run = run_xtask(
+        dir.path(),
+        &[
+            "verify",
+            arg(&dist),
+            "--format=json",
+            "--md5",
+            &python_arg(),
+            "--target=pypi",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["schema_version"], 1);
+    assert_eq!(document["target"], "pypi");
+    assert_eq!(document["clean"], false);
+    assert_eq!(document["counts"]["artifacts"], 3);
+    assert_eq!(document["counts"]["errors"], 1, "{document:#}");
+
+    let listed = document["artifacts"].as_array().unwrap();
+    for artifact in &artifacts {
+        let name = artifact.file_name().unwrap().to_str().unwrap();
+        let entry = listed.iter().find(|a| a["filename"] == name).unwrap();
+        assert_eq!(
+            entry["digests"]["sha256"],
+            python_digest(artifact, "sha256")
+        );
+        assert_eq!(entry["digests"]["md5"], python_digest(artifact, "md5"));
+        let kind = if artifact.extension().is_some_and(|ext| ext == "whl") {
+            "wheel"
+        } else {
+            "sdist"
+        };
+        assert_eq!(entry["kind"], kind);
+        assert_eq!(entry["size"], std::fs::metadata(artifact).unwrap().len());
+        assert_eq!(entry["findings"], serde_json::json!([]), "{entry:#}");
+    }
+    let notes = listed
+        .iter()
+        .find(|a| a["filename"] == "notes.txt")
+        .unwrap();
+    assert_eq!(notes["findings"][0]["id"], "FN-07");
+    assert_eq!(notes["findings"][0]["severity"], "error");
+}
+
+/// A digest computed by Python's hashlib, independent of pyship's own.
+fn python_digest(path: &Path, algorithm: &str) -> String {
+    pyship_tests::python::run_python(
+        "import hashlib, sys; print(hashlib.new(sys.argv[1], open(sys.argv[2], 'rb').read()).hexdigest())",
+        &[algorithm, arg(path)],
+    )
+    .trim()
+    .to_owned()
+}
+
+#[test]
+fn verify_writes_sha256sums_that_sha256sum_accepts() {
+    let (dir, dist, _) = built_demo();
+    let sums = dir.path().join("SHA256SUMS");
+    let run = run_xtask(
+        dir.path(),
+        &[
+            "verify",
+            arg(&dist),
+            "--sha256sums",
+            arg(&sums),
+            &python_arg(),
+            "--target=pypi",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    std::fs::copy(&sums, dist.join("SHA256SUMS")).unwrap();
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(&dist)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout)
+            .matches(": OK")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn verify_nonexistent_path_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-1.0.tar.gz");
+    let run = run_xtask(dir.path(), &["verify", arg(&missing), "--target=pypi"]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains(arg(&missing)), "{}", run.stderr);
+}
+
+#[test]
+fn verify_unknown_target_exits_2_with_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_xtask(dir.path(), &["verify", "x.whl", "--target=pypy"]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("`testpypi`"), "{}", run.stderr);
+}

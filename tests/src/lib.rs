@@ -6,4 +6,5 @@ pub mod corpus;
 pub mod python;
 pub mod repo;
 pub mod tarwriter;
+pub mod xtask;
 pub mod zipwriter;
