@@ -26,6 +26,41 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
         "FN-05",
     ),
+    // META-07: no `Description-Content-Type`; twine warns too, the description is read as reST.
+    ("certifi-2026.10.19.post1-py3-none-any.whl", "META-07"),
+    (
+        "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+        "META-07",
+    ),
+    ("six-1.16.0-py2.py3-none-any.whl", "META-07"),
+    // META-08: reST descriptions, and these tests run without a renderer (readme_renderer), so
+    // the description is reported as not checked.
+    ("certifi-2026.10.19.post1-py3-none-any.whl", "META-08"),
+    ("packaging-26.4-py3-none-any.whl", "META-08"),
+    ("pluggy-1.7.0-py3-none-any.whl", "META-08"),
+    (
+        "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+        "META-08",
+    ),
+    ("six-1.16.0-py2.py3-none-any.whl", "META-08"),
+    // META-09: `License ::` classifiers next to `License-Expression` (redundant, still accepted).
+    (
+        "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "META-09",
+    ),
+    // META-03: setuptools' legacy `License-File` under Metadata-Version 2.1 (C01: warn, ignore).
+    ("requests-2.32.3-py3-none-any.whl", "META-03"),
+    // META-20: deprecated fields the spec says tools should warn about (`Home-page`,
+    // `Download-URL`, `License` under 2.4).
+    ("certifi-2026.10.19.post1-py3-none-any.whl", "META-20"),
+    ("pluggy-1.7.0-py3-none-any.whl", "META-20"),
+    (
+        "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+        "META-20",
+    ),
+    ("requests-2.32.3-py3-none-any.whl", "META-20"),
+    ("rich-15.0.0-py3-none-any.whl", "META-20"),
+    ("six-1.16.0-py2.py3-none-any.whl", "META-20"),
 ];
 
 fn options() -> VerifyOptions<'static> {
