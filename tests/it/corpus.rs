@@ -33,6 +33,7 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "META-07",
     ),
     ("six-1.16.0-py2.py3-none-any.whl", "META-07"),
+    ("pyyaml-6.0.4.tar.gz", "META-07"),
     // META-08: reST descriptions, and these tests run without a renderer (readme_renderer), so
     // the description is reported as not checked.
     ("certifi-2026.10.19.post1-py3-none-any.whl", "META-08"),
@@ -43,6 +44,10 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "META-08",
     ),
     ("six-1.16.0-py2.py3-none-any.whl", "META-08"),
+    ("packaging-26.4.tar.gz", "META-08"),
+    ("pluggy-1.7.0.tar.gz", "META-08"),
+    ("pyyaml-6.0.4.tar.gz", "META-08"),
+    ("six-1.16.0.tar.gz", "META-08"),
     // META-09: `License ::` classifiers next to `License-Expression` (redundant, still accepted).
     (
         "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -50,6 +55,10 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
     ),
     // META-03: setuptools' legacy `License-File` under Metadata-Version 2.1 (C01: warn, ignore).
     ("requests-2.32.3-py3-none-any.whl", "META-03"),
+    ("requests-2.32.3.tar.gz", "META-03"),
+    // META-02: sdists published before PEP 643 declare Metadata-Version < 2.2; PyPI accepts them.
+    ("requests-2.32.3.tar.gz", "META-02"),
+    ("six-1.16.0.tar.gz", "META-02"),
     // META-20: deprecated fields the spec says tools should warn about (`Home-page`,
     // `Download-URL`, `License` under 2.4).
     ("certifi-2026.10.19.post1-py3-none-any.whl", "META-20"),
@@ -61,6 +70,10 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
     ("requests-2.32.3-py3-none-any.whl", "META-20"),
     ("rich-15.0.0-py3-none-any.whl", "META-20"),
     ("six-1.16.0-py2.py3-none-any.whl", "META-20"),
+    ("pluggy-1.7.0.tar.gz", "META-20"),
+    ("pyyaml-6.0.4.tar.gz", "META-20"),
+    ("requests-2.32.3.tar.gz", "META-20"),
+    ("six-1.16.0.tar.gz", "META-20"),
 ];
 
 fn options() -> VerifyOptions<'static> {
