@@ -1,1 +1,318 @@
-//! Tests: dry_run.
+//! `cargo xtask dry-run` end to end: the example project in a temporary git repository with a
+//! bare repository as `origin`, built with the real build frontend of the test venv. A clean run
+//! passes and writes nothing; each local gate that fails exits 1 and names the gate.
+
+use pyship_tests::python::{run_python, test_python};
+use pyship_tests::repo::TestRepo;
+use pyship_tests::xtask::{Run, run_xtask};
+
+/// Runs `dry-run` on `repo` with the test venv's Python and `extra` arguments.
+fn dry_run(repo: &TestRepo, extra: &[&str]) -> Run {
+    let manifest = repo.manifest();
+    let python = format!("--python={}", test_python().display());
+    let mut args = vec![
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+        "dry-run",
+        &python,
+    ];
+    args.extend_from_slice(extra);
+    run_xtask(&repo.root, &args)
+}
+
+/// The verdict and evidence of gate `name` in the audit trail (`VERDICT  name  evidence`).
+fn gate<'a>(run: &'a Run, name: &str) -> (&'a str, &'a str) {
+    run.stderr
+        .lines()
+        .find_map(|line| {
+            let mut words = line
+                .splitn(3, char::is_whitespace)
+                .filter(|w| !w.is_empty());
+            let verdict = words.next()?;
+            let rest = line[verdict.len()..].trim_start();
+            let evidence = rest.strip_prefix(name)?;
+            let is_verdict = ["PASS", "FAIL", "UNKNOWN"].contains(&verdict);
+            (is_verdict && evidence.starts_with(' ')).then_some((verdict, evidence.trim()))
+        })
+        .unwrap_or_else(|| panic!("gate `{name}` missing from:\n{}", run.stderr))
+}
+
+fn assert_gate(run: &Run, name: &str, verdict: &str) -> String {
+    let (found, evidence) = gate(run, name);
+    assert_eq!(found, verdict, "gate `{name}`: {evidence}\n{}", run.stderr);
+    evidence.to_owned()
+}
+
+/// Asserts a run exited 1 because `name` failed, and returns that gate's evidence.
+fn assert_fails_on(run: &Run, name: &str) -> String {
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("failed gates: ") && run.stderr.contains(name),
+        "{}",
+        run.stderr
+    );
+    assert_gate(run, name, "FAIL")
+}
+
+const LOCAL_GATES: &[&str] = &[
+    "release-branch",
+    "clean-tree",
+    "remote-head",
+    "version-input",
+    "version-greater",
+    "tag-absent",
+];
+
+#[test]
+fn dry_run_clean_example_passes_prints_plan_and_writes_nothing() {
+    let repo = TestRepo::new();
+    let before = repo.snapshot();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+
+    let run = dry_run(&repo, &["--format=json"]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    for name in LOCAL_GATES
+        .iter()
+        .chain(&["build", "verify", "built-version"])
+    {
+        assert_gate(&run, name, "PASS");
+    }
+    // C23: `target/` is not ignored in this repo, yet pyship's own output does not dirty it.
+    assert!(repo.root.join("target/pyship/dist").is_dir());
+    assert!(assert_gate(&run, "clean-tree", "PASS").contains("`target/` excluded"));
+    // The plan names each write with its digest, and none is done.
+    let wheel = "pyship_demo-0.1.0-py3-none-any.whl";
+    let upload = plan_line(&run, "upload", wheel);
+    assert!(
+        upload.contains("sha256 ") && upload.ends_with("not done (dry run)"),
+        "{upload}"
+    );
+    let tag = plan_line(&run, "tag", "`v0.1.0`");
+    assert!(tag.contains(&head), "{tag}");
+    plan_line(&run, "release", "`v0.1.0`");
+    plan_line(&run, "asset", "`SHA256SUMS`");
+    // What cannot be checked yet is UNKNOWN, never PASS.
+    for name in [
+        "index-credentials",
+        "index-files-absent",
+        "github-permissions",
+    ] {
+        assert_gate(&run, name, "UNKNOWN");
+    }
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "a dry run changed refs, the tree or worktrees"
+    );
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+    assert_eq!(repo.git_origin(&["tag", "--list"]), "");
+
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["schema_version"], 1);
+    assert_eq!(document["exit_status"], 0);
+    assert_eq!(document["release"]["tag"], "v0.1.0");
+    assert_eq!(document["steps"][0]["gates"][0]["name"], "release-branch");
+    assert_eq!(document["verify"]["counts"]["artifacts"], 2);
+    assert!(
+        document["plan"]["writes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["status"] == "not done (dry run)")
+    );
+    let audit = std::fs::read_to_string(repo.root.join("target/pyship/dry-run.json")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&audit).unwrap(),
+        document
+    );
+}
+
+/// The plan line for `action` that mentions `needle`.
+fn plan_line<'a>(run: &'a Run, action: &str, needle: &str) -> &'a str {
+    run.stderr
+        .lines()
+        .find(|line| line.starts_with(action) && line.contains(needle))
+        .unwrap_or_else(|| panic!("no `{action}` line with {needle} in:\n{}", run.stderr))
+}
+
+#[test]
+fn dry_run_dirty_tree_fails_clean_tree_listing_each_path() {
+    let repo = TestRepo::new();
+    repo.write("examples/demo/README.md", "changed\n");
+    repo.write("notes.txt", "untracked\n");
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "clean-tree");
+    assert!(
+        evidence.contains("` M examples/demo/README.md`"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("`?? notes.txt`"), "{evidence}");
+    assert_gate(&run, "release-branch", "PASS");
+    // Every step still ran.
+    assert_gate(&run, "build", "PASS");
+    assert_gate(&run, "verify", "PASS");
+}
+
+#[test]
+fn dry_run_wrong_branch_fails_release_branch() {
+    let repo = TestRepo::new();
+    repo.git(&["checkout", "--quiet", "-b", "feature"]);
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "release-branch");
+    assert!(
+        evidence.contains("`feature`") && evidence.contains("`main`"),
+        "{evidence}"
+    );
+    assert_gate(&run, "clean-tree", "PASS");
+}
+
+#[test]
+fn dry_run_local_tag_exists_fails_tag_absent() {
+    let repo = TestRepo::new();
+    repo.git(&["tag", "v0.1.0"]);
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "tag-absent");
+    assert!(
+        evidence.contains("`v0.1.0` already exists locally"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn dry_run_tag_on_remote_only_fails_tag_absent() {
+    let repo = TestRepo::new();
+    repo.git(&["tag", "v0.1.0"]);
+    repo.git(&["push", "--quiet", "origin", "v0.1.0"]);
+    repo.git(&["tag", "--delete", "v0.1.0"]);
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "tag-absent");
+    assert!(
+        evidence.contains("already exists on the remote"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn dry_run_version_not_greater_than_latest_tag_fails() {
+    let repo = TestRepo::new();
+    repo.git(&["tag", "v0.3.0"]);
+    repo.git(&["tag", "v0.2.0"]);
+    repo.git(&["tag", "vnot-a-version"]);
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "version-greater");
+    assert!(
+        evidence.contains("latest release `0.3.0` (tag `v0.3.0`)"),
+        "{evidence}"
+    );
+    assert_gate(&run, "tag-absent", "PASS");
+}
+
+#[test]
+fn dry_run_malformed_version_fails_version_input() {
+    let repo = TestRepo::new();
+
+    let run = dry_run(&repo, &["--version", "1.0.x"]);
+
+    let evidence = assert_fails_on(&run, "version-input");
+    assert!(
+        evidence.contains("`1.0.x` is not a valid PEP 440 version"),
+        "{evidence}"
+    );
+    assert_gate(&run, "version-greater", "UNKNOWN");
+    assert_gate(&run, "built-version", "UNKNOWN");
+}
+
+#[test]
+fn dry_run_local_version_fails_version_input_for_pypi() {
+    let repo = TestRepo::new();
+
+    let run = dry_run(&repo, &["--version", "0.2.0+g40e3ce6"]);
+
+    // C08: PyPI rejects local versions, so the gate stops them before any upload.
+    let evidence = assert_fails_on(&run, "version-input");
+    assert!(evidence.contains("local segment"), "{evidence}");
+}
+
+#[test]
+fn dry_run_unpushed_commit_fails_remote_head() {
+    let repo = TestRepo::new();
+    repo.write(
+        "examples/demo/CHANGELOG.md",
+        "# Changelog\n\n## 0.1.0\n\nFirst.\n",
+    );
+    repo.commit_all("Unpushed change");
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "remote-head");
+    assert!(evidence.contains("push or pull first"), "{evidence}");
+}
+
+#[test]
+fn dry_run_without_remote_reports_remote_head_unknown_not_passed() {
+    let repo = TestRepo::new();
+    repo.git(&["remote", "remove", "origin"]);
+
+    let run = dry_run(&repo, &[]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let evidence = assert_gate(&run, "remote-head", "UNKNOWN");
+    assert!(evidence.contains("no remote `origin`"), "{evidence}");
+}
+
+#[test]
+fn dry_run_bump_builds_new_version_without_touching_the_tree() {
+    let repo = TestRepo::new();
+    let before = repo.snapshot();
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+
+    let run = dry_run(&repo, &["--bump", "minor"]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(assert_gate(&run, "version-input", "PASS").contains("`0.2.0`"));
+    assert!(assert_gate(&run, "version-change", "PASS").contains("temporary worktree"));
+    assert_gate(&run, "built-version", "PASS");
+    plan_line(&run, "commit", "version `0.2.0`");
+    plan_line(&run, "tag", "`v0.2.0`");
+    // The user's files, refs and worktrees are as they were; the worktree is gone.
+    assert_eq!(repo.read("examples/demo/pyproject.toml"), pyproject);
+    assert_eq!(repo.snapshot(), before);
+    // The wheel itself says 0.2.0, read by Python's zipfile rather than by pyship.
+    let wheel = repo
+        .root
+        .join("target/pyship/dist/pyship_demo-0.2.0-py3-none-any.whl");
+    let version = run_python(
+        "import sys, zipfile\n\
+         z = zipfile.ZipFile(sys.argv[1])\n\
+         meta = z.read('pyship_demo-0.2.0.dist-info/METADATA').decode()\n\
+         print([l for l in meta.splitlines() if l.startswith('Version:')][0])",
+        &[wheel.to_str().unwrap()],
+    );
+    assert_eq!(version.trim(), "Version: 0.2.0");
+    assert!(
+        repo.root
+            .join("target/pyship/dist/pyship_demo-0.2.0.tar.gz")
+            .is_file()
+    );
+}
+
+#[test]
+fn dry_run_rejects_bump_and_version_together_as_usage_error() {
+    let repo = TestRepo::new();
+
+    let run = dry_run(&repo, &["--bump", "patch", "--version", "1.0"]);
+
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("--version"), "{}", run.stderr);
+}
