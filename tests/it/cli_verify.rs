@@ -124,6 +124,8 @@ fn verify_json_document_has_schema_digests_and_finding_ids() {
         };
         assert_eq!(entry["kind"], kind);
         assert_eq!(entry["size"], std::fs::metadata(artifact).unwrap().len());
+        assert_eq!(entry["name"], "pyship-demo");
+        assert_eq!(entry["version"], "0.1.0");
         assert_eq!(entry["findings"], serde_json::json!([]), "{entry:#}");
     }
     let notes = listed
@@ -194,4 +196,66 @@ fn verify_unknown_target_exits_2_with_choices() {
     let run = run_xtask(dir.path(), &["verify", "x.whl", "--target=pypy"]);
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains("`testpypi`"), "{}", run.stderr);
+}
+
+/// The example with a reST README holding `readme`, built: (temp dir, dist dir).
+fn built_rst_demo(readme: &str) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    copy_dir(&workspace_root().join("examples/demo"), &project);
+    std::fs::remove_file(project.join("README.md")).unwrap();
+    std::fs::write(project.join("README.rst"), readme).unwrap();
+    let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).unwrap();
+    let pyproject = pyproject.replace("readme = \"README.md\"", "readme = \"README.rst\"");
+    std::fs::write(project.join("pyproject.toml"), pyproject).unwrap();
+    let dist = dir.path().join("dist");
+    build_project(&project, &dist);
+    (dir, dist)
+}
+
+#[test]
+fn verify_rst_that_readme_renderer_rejects_is_meta08_error() {
+    let (dir, dist) = built_rst_demo("Demo\n====\n\nText with `unclosed\n");
+    let run = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), &python_arg(), "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("error[META-08]"), "{}", run.stderr);
+    assert!(run.stderr.contains("without end-string"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_valid_rst_renders_clean() {
+    let (dir, dist) = built_rst_demo("Demo\n====\n\nSome *text*.\n");
+    let run = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), &python_arg(), "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(!run.stderr.contains("META-08"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_without_readme_renderer_warns_meta08_and_strict_fails() {
+    let (dir, dist) = built_rst_demo("Demo\n====\n\nSome *text*.\n");
+    let no_python = "--python=/nonexistent/python";
+
+    let run = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), no_python, "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("warning[META-08]"), "{}", run.stderr);
+
+    let strict = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), no_python, "--target=pypi", "--strict"],
+    );
+    assert_eq!(strict.code, Some(1), "stderr:\n{}", strict.stderr);
+    assert!(
+        strict.stderr.contains("error[META-08]"),
+        "{}",
+        strict.stderr
+    );
 }
