@@ -209,7 +209,12 @@ fn built_rst_demo(readme: &str) -> (TempDir, PathBuf) {
     let pyproject = pyproject.replace("readme = \"README.md\"", "readme = \"README.rst\"");
     std::fs::write(project.join("pyproject.toml"), pyproject).unwrap();
     let dist = dir.path().join("dist");
-    build_project(&project, &dist);
+    let artifacts = build_project(&project, &dist);
+    assert_eq!(
+        artifacts.len(),
+        2,
+        "expected a wheel and an sdist: {artifacts:?}"
+    );
     (dir, dist)
 }
 
