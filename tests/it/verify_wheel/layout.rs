@@ -1,7 +1,8 @@
 //! Wheel layout and WHEEL cases: T53..T65 of verify-rules.md §4.4 and our own WHL-*/WHF-* cases.
 
-use super::{assert_clean, assert_error, assert_warning, verify, verify_named};
+use super::{assert_clean, assert_error, assert_warning, summary, verify, verify_named};
 use pyship_tests::zipwriter::{BASELINE_WHEEL, WheelBuilder};
+use pyship_verify::Severity;
 
 const WHEEL: &str = "foo-1.0.dist-info/WHEEL";
 
@@ -9,6 +10,23 @@ fn with_wheel_file(text: &str) -> Vec<u8> {
     WheelBuilder::baseline()
         .file(WHEEL, text.as_bytes())
         .bytes()
+}
+
+#[test]
+fn err_t51_file_name_version_not_metadata_version() {
+    let findings = verify_named(
+        "foo-1.0.0-py3-none-any.whl",
+        &WheelBuilder::baseline().bytes(),
+    );
+    // The catalogue files this under FN-03; the metadata rules report it as META-05 (Version
+    // equals the file name's). Either id must carry it as an error.
+    assert!(
+        findings
+            .iter()
+            .any(|f| matches!(f.id.as_str(), "FN-03" | "META-05") && f.severity == Severity::Error),
+        "{}",
+        summary(&findings)
+    );
 }
 
 #[test]
