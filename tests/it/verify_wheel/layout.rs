@@ -195,3 +195,43 @@ fn warn_missing_generator() {
     let text = BASELINE_WHEEL.replace("Generator: pyship-tests\n", "");
     assert_warning(&verify(&with_wheel_file(&text)), "WHF-06");
 }
+
+const METADATA_WITH_LICENSE: &str = "Metadata-Version: 2.4\nName: foo\nVersion: 1.0\n\
+    Summary: A baseline test wheel\nDescription-Content-Type: text/plain\n\
+    License-Expression: MIT\nLicense-File: LICENSE\n\nfoo\n";
+
+fn with_license_metadata() -> WheelBuilder {
+    WheelBuilder::baseline().file(
+        "foo-1.0.dist-info/METADATA",
+        METADATA_WITH_LICENSE.as_bytes(),
+    )
+}
+
+#[test]
+fn ok_declared_license_file_present() {
+    let bytes = with_license_metadata()
+        .file("foo-1.0.dist-info/licenses/LICENSE", b"MIT License\n")
+        .bytes();
+    assert_clean(&verify(&bytes), &["WHL", "META"]);
+}
+
+#[test]
+fn err_declared_license_file_missing() {
+    let findings = verify(&with_license_metadata().bytes());
+    // WHL-08's presence rule is checked by the metadata rules, under META-16.
+    assert!(
+        findings.iter().any(|f| matches!(f.id.as_str(), "WHL-08" | "META-16")
+            && f.severity == Severity::Error),
+        "{}",
+        summary(&findings)
+    );
+}
+
+#[test]
+fn warn_undeclared_license_file() {
+    let bytes = with_license_metadata()
+        .file("foo-1.0.dist-info/licenses/LICENSE", b"MIT License\n")
+        .file("foo-1.0.dist-info/licenses/EXTRA", b"more\n")
+        .bytes();
+    assert_warning(&verify(&bytes), "WHL-08");
+}
