@@ -670,7 +670,7 @@ fn err_pkg_info_is_a_directory_sd08() {
 }
 
 #[test]
-fn err_pkg_info_metadata_version_2_1_sd08() {
+fn warn_pkg_info_metadata_version_2_1_meta02() {
     let mut tar = Tar::new();
     for (path, data) in tarwriter::baseline_files() {
         let data = if path == "PKG-INFO" {
@@ -682,8 +682,25 @@ fn err_pkg_info_metadata_version_2_1_sd08() {
         };
         tar.file(&root(path), &data);
     }
-    let finding = assert_error(&finished(&tar), "SD-08");
+    // The spec's MUST for sdists is META-02's to judge; PKG-INFO itself is present (no SD-08).
+    let bytes = finished(&tar);
+    let finding = assert_warning(&bytes, "META-02");
     assert!(finding.message.contains("2.2"), "{finding:?}");
+    assert!(!findings(&bytes).iter().any(|f| f.id.as_str() == "SD-08"));
+}
+
+#[test]
+fn warn_legacy_sdist_without_pyproject_sd08() {
+    let mut tar = Tar::new();
+    let old =
+        tarwriter::pkg_info("1.2").replace("License-Expression: MIT\nLicense-File: LICENSE\n", "");
+    tar.file(&root("PKG-INFO"), old.as_bytes());
+    tar.file(
+        &root("setup.py"),
+        b"from setuptools import setup\nsetup()\n",
+    );
+    let finding = assert_warning(&finished(&tar), "SD-08");
+    assert!(finding.message.contains("legacy sdist"), "{finding:?}");
 }
 
 #[test]
@@ -707,16 +724,17 @@ fn err_pyproject_not_toml_and_without_build_system_sd08() {
 }
 
 #[test]
-fn err_license_file_missing_from_sdist_sd09() {
+fn err_license_file_missing_from_sdist_root_meta16() {
     let mut tar = Tar::new();
     for (path, data) in tarwriter::baseline_files() {
         if path != "LICENSE" {
             tar.file(&root(path), &data);
         }
     }
+    // A license elsewhere does not count: SD-09 wants it at `{root}/<path>`.
     tar.file(&root("sub/LICENSE"), b"MIT\n");
-    let finding = assert_error(&finished(&tar), "SD-09");
-    assert_eq!(finding.member.as_deref(), Some("foo-1.0/LICENSE"));
+    let finding = assert_error(&finished(&tar), "META-16");
+    assert!(finding.message.contains("LICENSE"), "{finding:?}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::tar::{Member, MemberKind};
 use super::{Malformed, ReadError};
-use crate::check::{CheckId, Findings};
+use crate::check::{CheckId, Findings, Severity};
 use crate::content::{self, MemberScan};
 use crate::filename::SdistFilename;
 use crate::metadata::{self, CoreMetadata, MetadataContext};
@@ -238,8 +238,13 @@ impl Layout {
         if self.names.is_empty() {
             findings.error(CheckId("SD-07"), None, "sdist has no members");
         }
-        self.check_pyproject(findings);
-        self.check_pkg_info(filename, options, findings)
+        let metadata = self.check_pkg_info(filename, options, findings);
+        let legacy = metadata
+            .as_ref()
+            .map(|m| m.metadata_version.trim())
+            .filter(|version| is_legacy(version));
+        self.check_pyproject(legacy, findings);
+        metadata
     }
 
     /// PATH-* through the shared rules. An unsafe path (absolute, `..`) must never pass
@@ -445,8 +450,20 @@ impl Layout {
         }
     }
 
-    fn check_pyproject(&self, findings: &mut Findings) {
+    /// SD-08 for `pyproject.toml`. A legacy sdist (PKG-INFO older than 2.2, so written before
+    /// the sdist format required pyproject.toml) only gets warnings for its absence or for a
+    /// missing `[build-system]`, which pip then defaults to setuptools; META-02 already warns
+    /// about the old version. Invalid TOML breaks every build frontend, so it is always an error.
+    fn check_pyproject(&self, legacy: Option<&str>, findings: &mut Findings) {
         let member = format!("{}/pyproject.toml", self.root);
+        let legacy_note = legacy.map_or(String::new(), |version| {
+            format!(" (legacy sdist: PKG-INFO declares Metadata-Version {version})")
+        });
+        let severity = if legacy.is_some() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         let bytes = match &self.pyproject {
             None => {
                 let kind = if self.seen.contains(&member) {
@@ -454,10 +471,11 @@ impl Layout {
                 } else {
                     "is missing"
                 };
-                findings.error(
+                findings.push(
                     CheckId("SD-08"),
+                    severity,
                     Some(&member),
-                    format!("`{member}` {kind}; expected a pyproject.toml at the sdist root"),
+                    format!("`{member}` {kind}; expected a pyproject.toml at the sdist root{legacy_note}"),
                 );
                 return;
             }
@@ -481,10 +499,11 @@ impl Layout {
                 format!("`{member}` is not valid TOML: {}", err.trim_end()),
             ),
             Ok(table) if !table.get("build-system").is_some_and(toml::Value::is_table) => {
-                findings.error(
+                findings.push(
                     CheckId("SD-08"),
+                    severity,
                     Some(&member),
-                    format!("`{member}` has no `[build-system]` table; expected one"),
+                    format!("`{member}` has no `[build-system]` table; expected one{legacy_note}"),
                 );
             }
             Ok(_) => {}
@@ -523,8 +542,6 @@ impl Layout {
             Some(Ok(bytes)) => bytes,
         };
         let parsed = metadata::parse(bytes, &member, findings)?;
-        check_metadata_version(&parsed, &member, findings);
-        self.check_license_files(&parsed, findings);
         let has_license_file = |path: &str| self.regular.contains(&format!("{}/{path}", self.root));
         let context = MetadataContext {
             kind: ArtifactKind::Sdist,
@@ -539,39 +556,16 @@ impl Layout {
         metadata::check(&parsed, &context, findings);
         Some(parsed)
     }
-
-    /// SD-09: every `License-File` is a regular file at `{root}/<path>`.
-    fn check_license_files(&self, parsed: &CoreMetadata, findings: &mut Findings) {
-        for path in parsed.get_all("License-File") {
-            let full = format!("{}/{path}", self.root);
-            if !self.regular.contains(&full) {
-                findings.error(
-                    CheckId("SD-09"),
-                    Some(&full),
-                    format!(
-                        "`License-File: {path}` names `{full}`, which the sdist does not contain"
-                    ),
-                );
-            }
-        }
-    }
 }
 
-/// SD-08: sdists need Metadata-Version 2.2 or later.
-fn check_metadata_version(parsed: &CoreMetadata, member: &str, findings: &mut Findings) {
-    let version = parsed.metadata_version.trim();
+/// Whether a Metadata-Version predates 2.2, the first the sdist format requires.
+fn is_legacy(version: &str) -> bool {
     let Some((major, minor)) = version.split_once('.') else {
-        return;
+        return false;
     };
-    let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
-        return;
-    };
-    if (major, minor) < (2, 2) {
-        findings.error(
-            CheckId("SD-08"),
-            Some(member),
-            format!("`Metadata-Version` is {version}; an sdist needs 2.2 or later"),
-        );
+    match (major.parse::<u32>(), minor.parse::<u32>()) {
+        (Ok(major), Ok(minor)) => (major, minor) < (2, 2),
+        _ => false,
     }
 }
 
