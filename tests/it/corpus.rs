@@ -74,6 +74,19 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
     ("pyyaml-6.0.4.tar.gz", "META-20"),
     ("requests-2.32.3.tar.gz", "META-20"),
     ("six-1.16.0.tar.gz", "META-20"),
+    // SD-06: tar members owned by the build machine's user (`runner`, `travis`, ...) rather than
+    // uid/gid 0 with empty names, so the sdist is not reproducible; six also ships 0664/0775.
+    ("markupsafe-3.0.4.tar.gz", "SD-06"),
+    ("pluggy-1.7.0.tar.gz", "SD-06"),
+    ("pyyaml-6.0.4.tar.gz", "SD-06"),
+    ("requests-2.32.3.tar.gz", "SD-06"),
+    ("six-1.16.0.tar.gz", "SD-06"),
+    // SD-08: legacy sdists (PKG-INFO < 2.2) predate the pyproject.toml requirement: six has none,
+    // requests has one without `[build-system]`. For sdists declaring 2.2+ this is an error.
+    ("requests-2.32.3.tar.gz", "SD-08"),
+    ("six-1.16.0.tar.gz", "SD-08"),
+    // SD-11: pyyaml ships `packaging/__pycache__`, a tool cache that belongs in no sdist.
+    ("pyyaml-6.0.4.tar.gz", "SD-11"),
 ];
 
 fn options() -> VerifyOptions<'static> {
