@@ -328,6 +328,49 @@ fn err_deflate_stream_ends_before_compressed_size() {
     assert_error(&verify(&zip.to_bytes()), "ZIP-09");
 }
 
+/// `foo/__init__.py` with both sizes as ZIP64 sentinels and a ZIP64 extra of `extra_len` bytes.
+fn zip64_sizes(extra_len: usize) -> Vec<u8> {
+    let mut zip = WheelBuilder::baseline().zip();
+    let member = zip.member("foo/__init__.py");
+    let (usize, csize) = (member.data.len() as u64, member.raw_data().len() as u64);
+    let mut data = [usize.to_le_bytes(), csize.to_le_bytes()].concat();
+    data.resize(extra_len, 0);
+    let extra = extra_field(0x0001, &data);
+    member.uncompressed_size = Some(u32::MAX);
+    member.compressed_size = Some(u32::MAX);
+    member.local_extra.clone_from(&extra);
+    member.central_extra = extra;
+    zip.to_bytes()
+}
+
+#[test]
+fn warn_unneeded_zip64_extra() {
+    let findings = verify(&zip64_sizes(16));
+    assert_warning(&findings, "ZIP-03");
+    assert_clean(&findings_without(&findings, "ZIP-03"), &["ZIP", "REC"]);
+}
+
+#[test]
+fn err_zip64_extra_of_wrong_length() {
+    assert_error(&verify(&zip64_sizes(24)), "ZIP-03");
+}
+
+#[test]
+fn err_zip64_sentinel_without_extra() {
+    let mut zip = WheelBuilder::baseline().zip();
+    zip.member("foo/__init__.py").compressed_size = Some(u32::MAX);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-03");
+}
+
+#[test]
+fn err_truncated_extra_field() {
+    let mut zip = WheelBuilder::baseline().zip();
+    let member = zip.member("foo/__init__.py");
+    member.local_extra = vec![0x55, 0x54, 0x09, 0x00, 0x01];
+    member.central_extra.clone_from(&member.local_extra);
+    assert_error(&verify(&zip.to_bytes()), "ZIP-11");
+}
+
 #[test]
 fn warn_invalid_dos_date() {
     let mut zip = WheelBuilder::baseline().zip();

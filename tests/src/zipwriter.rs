@@ -41,6 +41,8 @@ pub struct Member {
     pub crc32: Option<u32>,
     /// Uncompressed size in both headers; `None` means `data.len()`.
     pub uncompressed_size: Option<u32>,
+    /// Compressed size in both headers; `None` means the length of the raw data.
+    pub compressed_size: Option<u32>,
     /// Version needed to extract.
     pub version_needed: u16,
     /// Version made by (high byte: host system, 3 = Unix).
@@ -74,6 +76,7 @@ impl Member {
             flags: 0,
             crc32: None,
             uncompressed_size: None,
+            compressed_size: None,
             version_needed: 20,
             version_made_by: 0x031e,
             external_attr: MODE_FILE,
@@ -119,6 +122,11 @@ impl Member {
 
     fn crc(&self) -> u32 {
         self.crc32.unwrap_or_else(|| crc32fast::hash(&self.data))
+    }
+
+    fn csize(&self) -> u32 {
+        self.compressed_size
+            .unwrap_or_else(|| u32::try_from(self.raw_data().len()).expect("test data under 4 GiB"))
     }
 
     fn usize(&self) -> u32 {
@@ -249,7 +257,7 @@ fn write_local(out: &mut Vec<u8>, m: &Member) {
     out.extend_from_slice(&m.time.to_le_bytes());
     out.extend_from_slice(&m.date.to_le_bytes());
     out.extend_from_slice(&m.crc().to_le_bytes());
-    out.extend_from_slice(&u32::try_from(raw.len()).expect("small").to_le_bytes());
+    out.extend_from_slice(&m.csize().to_le_bytes());
     out.extend_from_slice(&m.usize().to_le_bytes());
     out.extend_from_slice(&u16_len(&m.name));
     out.extend_from_slice(&u16_len(&m.local_extra));
@@ -259,7 +267,6 @@ fn write_local(out: &mut Vec<u8>, m: &Member) {
 }
 
 fn write_central(out: &mut Vec<u8>, m: &Member, offset: usize) {
-    let raw_len = u32::try_from(m.raw_data().len()).expect("small");
     let name = m.central_name.as_ref().unwrap_or(&m.name);
     out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
     out.extend_from_slice(&m.version_made_by.to_le_bytes());
@@ -269,7 +276,7 @@ fn write_central(out: &mut Vec<u8>, m: &Member, offset: usize) {
     out.extend_from_slice(&m.time.to_le_bytes());
     out.extend_from_slice(&m.date.to_le_bytes());
     out.extend_from_slice(&m.crc().to_le_bytes());
-    out.extend_from_slice(&raw_len.to_le_bytes());
+    out.extend_from_slice(&m.csize().to_le_bytes());
     out.extend_from_slice(&m.usize().to_le_bytes());
     out.extend_from_slice(&u16_len(name));
     out.extend_from_slice(&u16_len(&m.central_extra));
