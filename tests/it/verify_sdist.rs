@@ -564,6 +564,43 @@ fn err_pax_non_utf8_value_sd03() {
     assert_error(&finished(&tar), "SD-03");
 }
 
+#[test]
+fn err_pax_path_renames_a_member_ustar_could_name_sd03() {
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &root("evil.py"))]);
+    tar.file(&root("benign.py"), b"x");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(
+        finding.message.contains("`foo-1.0/benign.py`"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_pax_long_path_under_another_top_directory_than_ustar_sd03() {
+    let long = root(&format!("{}.py", "a".repeat(150)));
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &long)]);
+    tar.file("elsewhere/short.py", b"x");
+    let finding = assert_error(&finished(&tar), "SD-03");
+    assert!(
+        finding.message.contains("top-level directory"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn ok_pax_path_as_python_tarfile_writes_it() {
+    // Python puts the path truncated to 100 bytes (non-ASCII as `?`) in the ustar name.
+    let long = root(&format!("{}.py", "a".repeat(150)));
+    let mut tar = baseline_tar();
+    tar.pax(&[("path", &long)]);
+    tar.file(&long[..100], b"x");
+    tar.pax(&[("path", &root("d\u{e9}.py"))]);
+    tar.file(&root("d?.py"), b"y");
+    assert_clean(&finished(&tar));
+}
+
 // SD-04: end of archive.
 
 #[test]
@@ -795,4 +832,54 @@ fn warn_build_machine_owner_sd06() {
     tar.entry(&header, b"x");
     let finding = assert_warning(&finished(&tar), "SD-06");
     assert!(finding.message.contains("runner"), "{finding:?}");
+}
+
+// Robustness: malformed input is findings, never a panic.
+
+/// A small deterministic xorshift generator, so failures reproduce.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn ok_mutated_and_truncated_sdists_give_findings_not_panics() {
+    let tar = baseline_tar().finish();
+    let sdist = gzip(&tar);
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for round in 0..600 {
+        let pick = |state: &mut u64, len: usize| (next(state) % len as u64) as usize;
+        let bytes = match round % 3 {
+            // A flipped byte in the tar stream, gzipped validly.
+            0 => {
+                let mut tar = tar.clone();
+                let at = pick(&mut state, tar.len());
+                tar[at] ^= (next(&mut state) % 255 + 1) as u8;
+                gzip(&tar)
+            }
+            // A flipped byte anywhere in the gzip file.
+            1 => {
+                let mut bytes = sdist.clone();
+                let at = pick(&mut state, bytes.len());
+                bytes[at] ^= (next(&mut state) % 255 + 1) as u8;
+                bytes
+            }
+            // A truncated gzip file.
+            _ => sdist[..pick(&mut state, sdist.len())].to_vec(),
+        };
+        let _ = findings(&bytes);
+    }
+}
+
+#[test]
+fn err_every_flipped_trailer_byte_is_caught_sd01() {
+    let sdist = tarwriter::baseline_sdist();
+    for back in 1..=8 {
+        let mut bytes = sdist.clone();
+        let at = bytes.len() - back;
+        bytes[at] ^= 0x40;
+        assert_error(&bytes, "SD-01");
+    }
 }

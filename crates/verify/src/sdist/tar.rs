@@ -353,6 +353,9 @@ impl Header {
             MemberKind::File
         };
         let pax = pax.unwrap_or_default();
+        if let Some(path) = &pax.path {
+            check_pax_path(path, &self.name, findings);
+        }
         let name = pax.path.unwrap_or(self.name);
         if kind == MemberKind::Dir && self.size != 0 {
             findings.error(
@@ -376,6 +379,39 @@ impl Header {
             mtime: pax.mtime.unwrap_or(self.mtime),
         }
     }
+}
+
+/// A PAX `path` may only say what the ustar fields cannot: readers that ignore PAX must see the
+/// same member, or at least one under the same top-level directory.
+fn check_pax_path(path: &str, ustar: &str, findings: &mut Findings) {
+    let problem = if fits_ustar(path) {
+        (path != ustar).then_some("the ustar fields could hold the path, but name another member")
+    } else {
+        let top = |p: &str| p.split('/').next().map(str::to_owned);
+        (top(path) != top(ustar)).then_some("the ustar name lies under another top-level directory")
+    };
+    if let Some(problem) = problem {
+        findings.error(
+            CheckId("SD-03"),
+            Some(path),
+            format!(
+                "PAX `path` `{path}` overrides the ustar name `{ustar}`: {problem}; readers that \
+                 ignore PAX would see a different member"
+            ),
+        );
+    }
+}
+
+/// Whether a path can be stored in the ustar `name` (100 bytes) and `prefix` (155) fields.
+fn fits_ustar(path: &str) -> bool {
+    if !path.is_ascii() {
+        return false;
+    }
+    if path.len() <= 100 {
+        return true;
+    }
+    path.match_indices('/')
+        .any(|(at, _)| at <= 155 && path.len() - at - 1 <= 100 && at + 1 < path.len())
 }
 
 fn record(err: ReadError, member: &str, findings: &mut Findings) {
