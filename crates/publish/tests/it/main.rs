@@ -3,3 +3,4 @@
 mod fake_pypi;
 mod fixtures;
 mod publish_fake;
+mod pypiserver;

@@ -1,0 +1,321 @@
+//! Publishing to a real index: pypiserver from PyPI, run from a venv on a free loopback port with
+//! htpasswd authentication. The example package is built with `build`, uploaded, verified and
+//! re-published as a no-op; changed bytes under a published file name and a wrong password fail
+//! cleanly.
+//!
+//! Setup (CI does this in `.ci/run`, the command is [`SETUP`]): a venv at
+//! `target/pyship/publish-venv` under the workspace root, or wherever `PYSHIP_PUBLISH_VENV`
+//! points, holding pypiserver, passlib, build and flit_core. These tests fail, never skip, when
+//! it is missing.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pyship_publish::{
+    Credentials, FileStatus, HttpClient, HttpOptions, IndexUrls, LocalArtifact, NoReporter,
+    PollPolicy, PublishError, PublishReport, PublishRequest, RetryPolicy, SafeUrl, Secret, publish,
+    read_artifact, verify_published,
+};
+
+use crate::fixtures;
+
+const SETUP: &str = "python3 -m venv target/pyship/publish-venv && target/pyship/publish-venv/bin/pip install pypiserver==2.4.2 passlib==1.7.4 build==1.6.1 flit_core==3.12.0";
+const USER: &str = "uploader";
+const PASSWORD: &str = "correct horse battery staple";
+const CANARY: &str = "pypi-CANARYcanaryCANARYcanary-wrong-password";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/publish sits two levels below the workspace root")
+        .to_owned()
+}
+
+fn venv() -> PathBuf {
+    let venv = std::env::var_os("PYSHIP_PUBLISH_VENV").map_or_else(
+        || workspace_root().join("target/pyship/publish-venv"),
+        PathBuf::from,
+    );
+    assert!(
+        venv.join("bin/pypi-server").is_file(),
+        "pypiserver is not installed at `{}`; run from the workspace root: `{SETUP}` (or set `PYSHIP_PUBLISH_VENV`)",
+        venv.display()
+    );
+    venv
+}
+
+/// A running pypiserver; killed on drop.
+struct Pypiserver {
+    child: Child,
+    base: String,
+    packages: tempfile::TempDir,
+    _config: tempfile::TempDir,
+}
+
+impl Pypiserver {
+    fn start() -> Pypiserver {
+        let venv = venv();
+        let config = tempfile::tempdir().unwrap();
+        let htpasswd = config.path().join("htpasswd");
+        let status = Command::new(venv.join("bin/python"))
+            .args([
+                "-c",
+                "import sys; from passlib.apache import HtpasswdFile as H; h = H(sys.argv[1], new=True); h.set_password(sys.argv[2], sys.argv[3]); h.save()",
+            ])
+            .arg(&htpasswd)
+            .args([USER, PASSWORD])
+            .status()
+            .unwrap();
+        assert!(status.success(), "writing the htpasswd file failed");
+        let packages = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(venv.join("bin/pypi-server"))
+            .args([
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-a",
+                "update",
+            ])
+            .arg("-P")
+            .arg(&htpasswd)
+            .args(["--disable-fallback", "--log-stream", "none"])
+            .arg(packages.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Pypiserver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            packages,
+            _config: config,
+        };
+        wait_ready(port);
+        server
+    }
+
+    fn index(&self) -> IndexUrls {
+        IndexUrls {
+            upload: SafeUrl::parse(&format!("{}/", self.base)).unwrap(),
+            simple: SafeUrl::parse(&format!("{}/simple/", self.base)).unwrap(),
+            json_api: None,
+            site: None,
+        }
+    }
+
+    fn stored(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.packages.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn wait_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("pypiserver did not listen on port {port} within 30 s");
+}
+
+impl Drop for Pypiserver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> HttpClient {
+    HttpClient::new(&HttpOptions {
+        connect_timeout: Duration::from_secs(5),
+        read_timeout: Duration::from_secs(30),
+        write_timeout: Duration::from_secs(30),
+    })
+}
+
+fn request<'a>(
+    index: &'a IndexUrls,
+    project: &'a str,
+    credentials: &'a Credentials,
+    artifacts: &'a [LocalArtifact],
+) -> PublishRequest<'a> {
+    PublishRequest {
+        index,
+        project,
+        credentials,
+        artifacts,
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(2),
+        },
+        poll: PollPolicy {
+            attempts: 5,
+            interval: Duration::from_millis(200),
+        },
+    }
+}
+
+fn credentials(password: &str) -> Credentials {
+    Credentials {
+        username: USER.to_owned(),
+        password: Secret::new(password),
+    }
+}
+
+/// Builds the example package (sdist and wheel) with `build` from the venv, without isolation.
+fn build_demo(out: &Path) -> Vec<LocalArtifact> {
+    let status = Command::new(venv().join("bin/python"))
+        .args(["-m", "build", "--no-isolation", "--outdir"])
+        .arg(out)
+        .arg(workspace_root().join("examples/demo"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "building examples/demo failed");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths.len(),
+        2,
+        "expected one sdist and one wheel: {paths:?}"
+    );
+    paths
+        .iter()
+        .map(|path| read_artifact(path).unwrap())
+        .collect()
+}
+
+/// The real `attrs` wheel and sdist from the shared corpus, found beside the workspace or any
+/// ancestor (worktrees sit one level deeper).
+fn corpus_attrs() -> Vec<LocalArtifact> {
+    let real = workspace_root()
+        .ancestors()
+        .map(|dir| dir.join("shared/corpus/real"))
+        .find(|dir| dir.is_dir())
+        .expect("`shared/corpus/real` beside the workspace (or an ancestor) holds the corpus");
+    [
+        "wheels/attrs-26.1.0-py3-none-any.whl",
+        "sdists/attrs-26.1.0.tar.gz",
+    ]
+    .iter()
+    .map(|member| read_artifact(&real.join(member)).unwrap())
+    .collect()
+}
+
+fn publish_and_verify(
+    server: &Pypiserver,
+    project: &str,
+    artifacts: &[LocalArtifact],
+) -> PublishReport {
+    let index = server.index();
+    let credentials = credentials(PASSWORD);
+    let request = request(&index, project, &credentials, artifacts);
+    let report = publish(&client(), &request, &NoReporter).unwrap();
+    assert!(report.is_complete(), "{report:#?}");
+    let verification = verify_published(&client(), &request, &NoReporter).unwrap();
+    assert!(verification.is_verified(), "{verification:#?}");
+    report
+}
+
+#[test]
+fn pypiserver_publish_verify_and_rerun_as_no_op() {
+    let server = Pypiserver::start();
+    let out = tempfile::tempdir().unwrap();
+    let demo = build_demo(out.path());
+    let report = publish_and_verify(&server, "pyship-demo", &demo);
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|f| f.status == FileStatus::Uploaded && f.attempts == 1)
+    );
+    let corpus = corpus_attrs();
+    publish_and_verify(&server, "attrs", &corpus);
+    let stored = server.stored();
+    assert_eq!(stored.len(), 4, "{stored:?}");
+
+    let again = publish_and_verify(&server, "pyship-demo", &demo);
+    assert!(
+        again
+            .files
+            .iter()
+            .all(|f| f.status == FileStatus::AlreadyPresent && f.attempts == 0),
+        "{again:#?}"
+    );
+    assert_eq!(server.stored(), stored);
+}
+
+#[test]
+fn pypiserver_changed_bytes_under_a_published_name_fail() {
+    let server = Pypiserver::start();
+    let first = tempfile::tempdir().unwrap();
+    let wheel = read_artifact(&fixtures::wheel(first.path(), "demo-pkg", "1.0", "one")).unwrap();
+    publish_and_verify(&server, "demo-pkg", std::slice::from_ref(&wheel));
+    let second = tempfile::tempdir().unwrap();
+    let changed = read_artifact(&fixtures::wheel(second.path(), "demo-pkg", "1.0", "two")).unwrap();
+    let index = server.index();
+    let credentials = credentials(PASSWORD);
+    let request = request(
+        &index,
+        "demo-pkg",
+        &credentials,
+        std::slice::from_ref(&changed),
+    );
+    let err = publish(&client(), &request, &NoReporter).unwrap_err();
+    let PublishError::Conflict { local, remote, .. } = &err else {
+        panic!("expected a conflict, got {err:?}");
+    };
+    assert_eq!(local, &changed.digests.sha256);
+    assert_eq!(remote, &wheel.digests.sha256);
+}
+
+#[test]
+fn pypiserver_wrong_password_fails_cleanly_without_the_secret() {
+    let server = Pypiserver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = read_artifact(&fixtures::wheel(dir.path(), "demo-pkg", "1.0", "one")).unwrap();
+    let index = server.index();
+    let credentials = credentials(CANARY);
+    let request = request(
+        &index,
+        "demo-pkg",
+        &credentials,
+        std::slice::from_ref(&wheel),
+    );
+    let report = publish(&client(), &request, &NoReporter).unwrap();
+    let file = &report.files[0];
+    assert_eq!(file.status, FileStatus::Failed, "{file:#?}");
+    assert_eq!(file.attempts, 1, "a 401/403 is never retried");
+    assert!(
+        file.failure.as_deref().unwrap().contains("HTTP 401")
+            || file.failure.as_deref().unwrap().contains("HTTP 403"),
+        "{file:#?}"
+    );
+    assert!(server.stored().is_empty());
+    let rendered = format!("{report:?} {}", serde_json::to_string(&report).unwrap());
+    assert!(
+        !rendered.contains(CANARY) && !rendered.contains("CANARYcanary"),
+        "{rendered}"
+    );
+}
