@@ -110,7 +110,31 @@ pub(crate) struct Reply {
     pub(crate) url: SafeUrl,
 }
 
+/// What an answer rests on: which request, its status, GitHub's request id, and the start of
+/// the body. Gates show it next to their verdict.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Evidence {
+    /// `GET <masked URL>`.
+    pub request: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `X-GitHub-Request-Id`.
+    pub request_id: Option<String>,
+    /// The first characters of the body.
+    pub excerpt: String,
+}
+
 impl Reply {
+    /// This answer as evidence.
+    pub(crate) fn evidence(&self) -> Evidence {
+        Evidence {
+            request: format!("{} {}", self.method, self.url),
+            status: self.status,
+            request_id: self.request_id.clone(),
+            excerpt: truncate(&String::from_utf8_lossy(&self.body), 400),
+        }
+    }
+
     /// Decodes a JSON body.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
         serde_json::from_slice(&self.body).map_err(|source| HttpError::Decode {
@@ -272,6 +296,11 @@ impl GitHubClient {
         )
     }
 
+    /// `{api_base}{rest}`.
+    pub(crate) fn api_url(&self, rest: &str) -> Result<Url, HttpError> {
+        join(&self.config.api_base, rest)
+    }
+
     /// `{upload_base}repos/{owner}/{repo}/{rest}`.
     pub(crate) fn upload_url(&self, rest: &str) -> Result<Url, HttpError> {
         let text = format!("repos/{}/{}/{rest}", self.config.owner, self.config.repo);
@@ -306,21 +335,23 @@ impl GitHubClient {
 
     /// Every item of a paginated list, following `Link: rel="next"` on the API origin only.
     pub(crate) fn get_all<T: DeserializeOwned>(&self, url: &Url) -> Result<Vec<T>, HttpError> {
-        self.get_all_in(url, None)
+        self.get_all_in(url, None, &mut Vec::new())
     }
 
     /// Like [`Self::get_all`] for answers that wrap the list in an object under `key`
-    /// (for example `check_runs`).
+    /// (for example `check_runs`), recording each page as evidence.
     pub(crate) fn get_all_in<T: DeserializeOwned>(
         &self,
         url: &Url,
         key: Option<&str>,
+        evidence: &mut Vec<Evidence>,
     ) -> Result<Vec<T>, HttpError> {
         let mut next = Some(with_per_page(url));
         let mut items = Vec::new();
         while let Some(page_url) = next {
             self.check_same_origin(&page_url)?;
             let reply = self.get(&page_url)?.expect(&[200])?;
+            evidence.push(reply.evidence());
             next = next_link(&reply)?;
             let mut page: Vec<T> = match key {
                 None => reply.json()?,
@@ -469,6 +500,9 @@ impl GitHubClient {
                 source: Box::new(source),
             })?;
         tracing::debug!(method, url = %SafeUrl::new(url), status, request_id, "GitHub answered");
+        if headers.contains_key("deprecation") || headers.contains_key("sunset") {
+            tracing::warn!(method, url = %SafeUrl::new(url), "GitHub marks this endpoint or API version as deprecated");
+        }
         Ok(Reply {
             status,
             request_id,
@@ -660,4 +694,61 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Duration {
         .and_then(|at| at.duration_since(now).ok())
         .unwrap_or(Duration::from_mins(1))
         .max(Duration::from_secs(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+
+    fn reply(status: u16, headers: &[(&'static str, &str)], body: &str) -> Reply {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        let url = Url::parse("https://api.example/x").unwrap();
+        Reply {
+            status,
+            request_id: None,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            method: "GET",
+            url: SafeUrl::new(&url),
+        }
+    }
+
+    #[test]
+    fn err_pagination_link_to_another_origin_is_refused() {
+        let mut config = GitHubConfig::new("o", "r");
+        config.api_base = Url::parse("https://ghe.example/api/v3/").unwrap();
+        let client = GitHubClient::new(config, None, Arc::new(SystemClock)).unwrap();
+        let link = r#"<https://evil.example/api/v3/repos/o/r/releases?page=2>; rel="next""#;
+        let next = next_link(&reply(200, &[("link", link)], "[]"))
+            .unwrap()
+            .unwrap();
+        let error = client.check_same_origin(&next).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("expected a URL on `https://ghe.example`"),
+            "{error}"
+        );
+        let same = Url::parse("https://ghe.example/api/v3/repos/o/r/releases?page=2").unwrap();
+        assert!(client.check_same_origin(&same).is_ok());
+    }
+
+    #[test]
+    fn retry_after_as_http_date_and_plain_403_is_no_rate_limit() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        let wait = rate_limit_wait(&reply(429, &[("retry-after", &later)], ""), now, 1);
+        assert_eq!(wait, Some(Duration::from_secs(30)));
+        let denied = reply(
+            403,
+            &[],
+            r#"{"message":"Resource not accessible by integration"}"#,
+        );
+        assert_eq!(rate_limit_wait(&denied, now, 1), None);
+        assert_eq!(rate_limit_wait(&reply(500, &[], ""), now, 1), None);
+    }
 }

@@ -11,6 +11,7 @@ pub mod assets;
 mod client;
 mod clock;
 mod error;
+pub mod gates;
 mod model;
 pub mod notes;
 pub mod publish;
@@ -19,7 +20,7 @@ mod safe_url;
 mod secret;
 pub mod tag;
 
-pub use client::{API_VERSION, GitHubClient, GitHubConfig, MutationRecord};
+pub use client::{API_VERSION, Evidence, GitHubClient, GitHubConfig, MutationRecord};
 pub use clock::{Clock, SystemClock};
 pub use error::{
     ApiErrorDetail, AssetError, HttpError, PublishError, ReleaseError, StatusError, TagError,

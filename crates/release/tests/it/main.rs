@@ -3,6 +3,7 @@
 mod assets;
 mod drafts;
 mod fake_github;
+mod gates;
 mod local_git;
 mod publish;
 mod rate_limits;

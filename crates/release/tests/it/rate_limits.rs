@@ -209,3 +209,20 @@ fn err_bad_token_is_reported_without_leaking_it() {
     );
     assert!(!format!("{client:?}").contains("CANARY"));
 }
+
+#[test]
+fn err_retired_api_version_is_reported_with_githubs_410() {
+    let w = world();
+    let mut config = pyship_release::GitHubConfig::new("octo", "demo");
+    config.api_base = url::Url::parse(&w.github.api_base).unwrap();
+    config.api_version = "2019-01-01".to_owned();
+    let clock: std::sync::Arc<dyn pyship_release::Clock> = w.clock.clone();
+    let token = pyship_release::GitHubToken::new(crate::support::CANARY);
+    let client = pyship_release::GitHubClient::new(config, Some(token), clock).unwrap();
+    let error = list_releases(&client).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        text.contains("HTTP 410") && text.contains("API version is not supported"),
+        "{text}"
+    );
+}
