@@ -20,6 +20,9 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
         "ZIP-15",
     ),
+    // ZIP-14: `certifi/tests/test_certify.py` is stored with mode 0755, though it is neither a
+    // script nor a native library.
+    ("certifi-2026.10.19.post1-py3-none-any.whl", "ZIP-14"),
     // FN-05: maturin writes the platform tag set unsorted (`manylinux_2_17_x86_64` before
     // `manylinux2014_x86_64`); PyPI accepts it, the compressed-tag-set spec asks for sorted.
     (

@@ -281,6 +281,30 @@ fn err_setuid_mode() {
 }
 
 #[test]
+fn warn_exec_bit_outside_scripts_and_libraries() {
+    let mut zip = WheelBuilder::baseline()
+        .file("foo/_x.cpython-311-x86_64-linux-gnu.so", b"not really")
+        .file("foo-1.0.data/scripts/run", b"#!python\n")
+        .zip();
+    zip.member("foo/__init__.py").external_attr = 0o100_755 << 16;
+    zip.member("foo/_x.cpython-311-x86_64-linux-gnu.so")
+        .external_attr = 0o100_755 << 16;
+    zip.member("foo-1.0.data/scripts/run").external_attr = 0o100_755 << 16;
+    let findings = verify(&zip.to_bytes());
+    let exec: Vec<_> = findings
+        .iter()
+        .filter(|f| f.id.as_str() == "ZIP-14")
+        .map(|f| (f.severity, f.member.as_deref()))
+        .collect();
+    assert_eq!(
+        exec,
+        [(Severity::Warning, Some("foo/__init__.py"))],
+        "{}",
+        summary(&findings)
+    );
+}
+
+#[test]
 fn err_stored_sizes_differ() {
     let mut zip = WheelBuilder::baseline().zip();
     let member = zip.member("foo/__init__.py");

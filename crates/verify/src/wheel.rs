@@ -105,6 +105,7 @@ pub fn verify_wheel<R: Read + Seek>(
         entry_points::check(bytes, &member, findings);
     }
     check_scripts(&pass, findings);
+    check_exec_bits(&archive, &layout, &pass, findings);
     check_native(&pass, wheel_name.as_ref(), findings);
     check_duplicate_contents(&pass, &layout, findings);
     // FIXME(#2): WHL-13 (abi3 symbol audit) and WHL-14 (manylinux policy) are deep checks not
@@ -468,6 +469,38 @@ fn check_scripts(pass: &Pass, findings: &mut Findings) {
             );
         }
     }
+}
+
+/// The exec bit only on scripts and native libraries (ZIP-14, warning).
+fn check_exec_bits(archive: &ZipArchive, layout: &Layout, pass: &Pass, findings: &mut Findings) {
+    let scripts = layout.scheme_prefix("scripts");
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        let Some(mode) = entry.unix_mode.filter(|mode| mode & 0o111 != 0) else {
+            continue;
+        };
+        let is_script = scripts
+            .as_deref()
+            .is_some_and(|p| entry.name.starts_with(p));
+        let is_native =
+            pass.members.get(&entry.name).is_some_and(|s| s.native) || is_library_name(&entry.name);
+        if !is_script && !is_native {
+            findings.warn(
+                CheckId("ZIP-14"),
+                Some(&entry.name),
+                format!(
+                    "executable mode {mode:#o} on a file that is neither a script nor a native \
+                     library"
+                ),
+            );
+        }
+    }
+}
+
+/// Native library names: `.so` (also versioned `.so.1`), `.pyd`, `.dylib`, `.dll`.
+fn is_library_name(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let mut parts = file.split('.').skip(1);
+    parts.any(|ext| matches!(ext, "so" | "pyd" | "dylib" | "dll"))
 }
 
 /// No native code in a `py*-none-any` wheel (WHL-12).

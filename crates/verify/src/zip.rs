@@ -471,9 +471,8 @@ fn check_dos_time(name: &str, time: u16, date: u16, findings: &mut Findings) {
     }
 }
 
-/// Unix file type and permission bits (ZIP-14).
-// FIXME(#2): ZIP-14's exec-bit rule (only scripts, native libraries or allow-listed files) is not
-// checked yet; it needs the content scan's native-code facts.
+/// Unix file type and permission bits (ZIP-14). The exec-bit rule needs the content scan and
+/// lives in `wheel.rs`.
 fn check_mode(entry: &ZipEntry, mode: u32, findings: &mut Findings) {
     let name = entry.name.as_str();
     let kind = mode & 0o170_000;
