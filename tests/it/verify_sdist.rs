@@ -440,8 +440,17 @@ fn err_tar_gnu_magic_sd02() {
     let mut header = Header::file(&root("x.py"), 1);
     header.magic = *b"ustar  \0";
     tar.entry(&header, b"x");
-    let finding = assert_error(&finished(&tar), "SD-02");
+    let mut second = Header::file(&root("y.py"), 1);
+    second.magic = *b"ustar  \0";
+    tar.entry(&second, b"y");
+    let bytes = finished(&tar);
+    let finding = assert_error(&bytes, "SD-02");
     assert!(finding.message.contains("magic"), "{finding:?}");
+    let count = findings(&bytes)
+        .iter()
+        .filter(|f| f.message.contains("magic"))
+        .count();
+    assert_eq!(count, 1, "one magic finding per archive");
 }
 
 #[test]

@@ -423,6 +423,7 @@ impl Layout {
     fn check_stream(&self, stream: StreamFacts, findings: &mut Findings) {
         // A reproducible build sets MTIME to 0 or to SOURCE_DATE_EPOCH, and clamps member times
         // to it as well, so a stamp later than every member is the wall clock of the build.
+        // FIXME(#2): compare with SOURCE_DATE_EPOCH itself once `VerifyOptions` carries it.
         let gzip_mtime = u64::from(stream.gzip_mtime);
         if gzip_mtime != 0 && gzip_mtime > self.max_mtime {
             findings.warn(

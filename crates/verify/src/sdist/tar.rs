@@ -61,6 +61,7 @@ pub(crate) struct TarReader<S> {
     /// Padding after the current member's data.
     padding: u64,
     ended: bool,
+    magic_reported: bool,
 }
 
 impl<S: ByteSource> TarReader<S> {
@@ -70,6 +71,7 @@ impl<S: ByteSource> TarReader<S> {
             remaining: 0,
             padding: 0,
             ended: false,
+            magic_reported: false,
         }
     }
 
@@ -106,6 +108,7 @@ impl<S: ByteSource> TarReader<S> {
                 return Ok(None);
             }
             let header = Header::parse(&block, findings)?;
+            self.check_magic(&header, findings);
             self.remaining = header.size;
             self.padding = padding_for(header.size);
             match header.typeflag {
@@ -133,6 +136,23 @@ impl<S: ByteSource> TarReader<S> {
                 }
             }
         }
+    }
+
+    /// One finding per archive: a GNU-format writer gets every header "wrong" the same way.
+    fn check_magic(&mut self, header: &Header, findings: &mut Findings) {
+        if header.magic_ok || self.magic_reported {
+            return;
+        }
+        self.magic_reported = true;
+        findings.error(
+            CheckId("SD-02"),
+            Some(&header.name),
+            format!(
+                "tar header magic is `{}`; expected ustar (`ustar\\0` and version `00`), as the \
+                 sdist format's PAX requires",
+                header.magic
+            ),
+        );
     }
 
     /// Reads the current member's data into `out`; 0 means the data is exhausted.
@@ -284,6 +304,8 @@ fn reject_type(typeflag: u8, header: &Header, findings: &mut Findings) {
 
 /// The fields of one ustar header block.
 struct Header {
+    magic_ok: bool,
+    magic: String,
     name: String,
     typeflag: u8,
     size: u64,
@@ -300,16 +322,6 @@ impl Header {
         check_checksum(block)?;
         let typeflag = block[156];
         let name = header_name(block, findings);
-        if &block[257..263] != b"ustar\0" || &block[263..265] != b"00" {
-            findings.error(
-                CheckId("SD-02"),
-                Some(&name),
-                format!(
-                    "tar header magic is `{}`; expected ustar (`ustar\\0` and version `00`)",
-                    block[257..265].escape_ascii()
-                ),
-            );
-        }
         let size = octal(block, 124, 12, "size")?;
         let numbers = [
             octal(block, 100, 8, "mode"),
@@ -334,6 +346,8 @@ impl Header {
             );
         }
         Ok(Self {
+            magic_ok: &block[257..263] == b"ustar\0" && &block[263..265] == b"00",
+            magic: block[257..265].escape_ascii().to_string(),
             uname: text_field(block, 265, 32, "uname", &name, findings),
             gname: text_field(block, 297, 32, "gname", &name, findings),
             name,
