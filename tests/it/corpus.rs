@@ -62,6 +62,12 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
     // META-02: sdists published before PEP 643 declare Metadata-Version < 2.2; PyPI accepts them.
     ("requests-2.32.3.tar.gz", "META-02"),
     ("six-1.16.0.tar.gz", "META-02"),
+    // SEC-05: packaging's sdist ships ELF test binaries (`tests/manylinux/hello-world-*`) under
+    // names without a binary suffix; prebuilt binaries in an sdist are a warning.
+    ("packaging-26.4.tar.gz", "SEC-05"),
+    // SEC-02: requests' sdist ships throwaway TLS keys under `tests/certs/`; a PEM private key in
+    // a test tree is reported as a likely fixture, not an error.
+    ("requests-2.32.3.tar.gz", "SEC-02"),
     // META-20: deprecated fields the spec says tools should warn about (`Home-page`,
     // `Download-URL`, `License` under 2.4).
     ("certifi-2026.10.19.post1-py3-none-any.whl", "META-20"),
