@@ -14,6 +14,7 @@ mod error;
 pub mod gates;
 mod model;
 pub mod notes;
+pub mod preflight;
 pub mod publish;
 pub mod release;
 mod safe_url;

@@ -5,6 +5,7 @@ mod drafts;
 mod fake_github;
 mod gates;
 mod local_git;
+mod preflight;
 mod publish;
 mod rate_limits;
 mod support;

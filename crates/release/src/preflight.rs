@@ -1,0 +1,138 @@
+//! The read-only look at GitHub before a release, which is also all `dry-run` does on GitHub:
+//! the tag's state against the commit, any release or draft for the tag, and whether the token
+//! can see drafts at all. Nothing here writes.
+//! See: github-release.md §6 step 1; field-failures.md C25, C29; §5 cases 7 and 10.
+
+use crate::client::GitHubClient;
+use crate::error::ReleaseError;
+use crate::model::CommitSha;
+use crate::release::{ExistingRelease, find_release};
+use crate::tag::{TagState, read_tag};
+
+/// The tag compared with the commit to release.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum TagCheck {
+    /// No tag yet: a release would create it.
+    Absent,
+    /// The tag dereferences to the commit.
+    AtCommit {
+        /// Tag object, when annotated.
+        tag_object: Option<String>,
+    },
+    /// The tag dereferences to another commit: a release must stop.
+    Elsewhere {
+        /// The commit it dereferences to.
+        found: String,
+    },
+    /// The question could not be answered.
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// What exists on GitHub for the tag.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum ReleaseCheck {
+    /// Neither a draft nor a published release.
+    Absent,
+    /// One draft, which a release would reuse.
+    Draft {
+        /// Release id.
+        id: u64,
+        /// Names of its assets.
+        assets: Vec<String>,
+    },
+    /// Already published: a release must stop (or only verify).
+    Published {
+        /// Release id.
+        id: u64,
+        /// Whether GitHub reports it immutable.
+        immutable: Option<bool>,
+    },
+    /// Several drafts for the tag.
+    MultipleDrafts {
+        /// Draft ids.
+        ids: Vec<u64>,
+    },
+    /// The token has no push access, so drafts are hidden from it.
+    DraftsInvisible,
+    /// The question could not be answered.
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// The read-only picture of the GitHub side.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReleaseInspection {
+    /// Tag name.
+    pub tag_name: String,
+    /// The tag against the commit.
+    pub tag: TagCheck,
+    /// Release or draft for the tag.
+    pub release: ReleaseCheck,
+}
+
+/// Looks at the tag and the releases for it without writing anything.
+pub fn inspect_release(
+    client: &GitHubClient,
+    tag: &str,
+    commit: &CommitSha,
+    recorded_id: Option<u64>,
+) -> ReleaseInspection {
+    ReleaseInspection {
+        tag_name: tag.to_owned(),
+        tag: check_tag_state(client, tag, commit),
+        release: check_release(client, tag, recorded_id),
+    }
+}
+
+fn check_tag_state(client: &GitHubClient, tag: &str, commit: &CommitSha) -> TagCheck {
+    match read_tag(client, tag) {
+        Ok(TagState::Absent) => TagCheck::Absent,
+        Ok(state) if state.commit() == Some(commit.as_str()) => TagCheck::AtCommit {
+            tag_object: state.tag_object().map(str::to_owned),
+        },
+        Ok(state) => TagCheck::Elsewhere {
+            found: state.commit().unwrap_or_default().to_owned(),
+        },
+        Err(error) => TagCheck::Failed {
+            message: error_chain(&error),
+        },
+    }
+}
+
+fn check_release(client: &GitHubClient, tag: &str, recorded_id: Option<u64>) -> ReleaseCheck {
+    match find_release(client, tag, recorded_id) {
+        Ok(ExistingRelease::None) => ReleaseCheck::Absent,
+        Ok(ExistingRelease::Draft(release)) => ReleaseCheck::Draft {
+            id: release.id,
+            assets: release.assets.into_iter().map(|a| a.name).collect(),
+        },
+        Ok(ExistingRelease::Published(release)) => ReleaseCheck::Published {
+            id: release.id,
+            immutable: release.immutable,
+        },
+        Err(ReleaseError::MultipleDrafts { ids, .. }) => ReleaseCheck::MultipleDrafts { ids },
+        Err(ReleaseError::DraftsInvisible { .. }) => ReleaseCheck::DraftsInvisible,
+        Err(error) => ReleaseCheck::Failed {
+            message: error_chain(&error),
+        },
+    }
+}
+
+/// An error and its causes on one line, for a gate's evidence.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,179 @@
+//! The read-only inspection (what `dry-run` shows of GitHub) and resuming from partial states.
+
+use pyship_release::assets::{LocalAsset, ReplacePolicy, upload_assets};
+use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
+use pyship_release::publish::{PublishRequest, publish_release};
+use pyship_release::release::{DraftRequest, ensure_draft};
+use pyship_release::tag::{TagRequest, ensure_tag};
+
+use crate::fake_github::Host;
+use crate::support::{COMMIT, OTHER_COMMIT, World, assert_no_canary, commit, world};
+
+fn writes(w: &World) -> usize {
+    w.github
+        .state()
+        .log
+        .iter()
+        .filter(|l| l.request.method != "GET")
+        .count()
+}
+
+#[test]
+fn inspection_of_a_fresh_tag_writes_nothing() {
+    let w = world();
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(inspection.tag, TagCheck::Absent);
+    assert_eq!(inspection.release, ReleaseCheck::Absent);
+    assert_eq!(writes(&w), 0);
+}
+
+#[test]
+fn inspection_reports_a_tag_elsewhere_and_a_published_release() {
+    let w = world();
+    let id = {
+        let mut state = w.github.state();
+        state.add_lightweight_tag("v1.0.0", OTHER_COMMIT);
+        state.add_release("v1.0.0", OTHER_COMMIT, false)
+    };
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        inspection.tag,
+        TagCheck::Elsewhere {
+            found: OTHER_COMMIT.to_owned()
+        }
+    );
+    assert_eq!(
+        inspection.release,
+        ReleaseCheck::Published {
+            id,
+            immutable: Some(false)
+        }
+    );
+}
+
+#[test]
+fn inspection_reports_a_draft_with_its_assets_and_a_failed_question() {
+    let w = world();
+    let id = w.github.state().add_release("v1.0.0", COMMIT, true);
+    w.github
+        .state()
+        .add_asset(id, "demo-1.0.0.tar.gz", b"sdist", "uploaded");
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1..0", &commit, None);
+    assert!(
+        matches!(inspection.tag, TagCheck::Failed { ref message } if message.contains("not allowed"))
+    );
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        inspection.release,
+        ReleaseCheck::Draft {
+            id,
+            assets: vec!["demo-1.0.0.tar.gz".to_owned()]
+        }
+    );
+    assert_no_canary(&format!("{inspection:?}"));
+}
+
+/// See: release-plz#2578 (github-release.md §5 case 7): a token that cannot do the job is
+/// caught before anything irreversible.
+#[test]
+fn token_without_push_access_is_caught_before_any_write() {
+    let w = world();
+    w.github.state().push_access = false;
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(inspection.release, ReleaseCheck::DraftsInvisible);
+    assert_eq!(writes(&w), 0);
+}
+
+/// See: release-plz#2578 (github-release.md §5 case 7): the tag exists (as after a run that
+/// stopped once the index upload was done) but no release: the missing GitHub steps are resumed,
+/// not skipped. The index side is the publish crate's and is not modelled here.
+#[test]
+fn partial_state_with_tag_but_no_release_is_resumed() {
+    let w = world();
+    let object = w.github.state().add_annotated_tag("v1.0.0", COMMIT);
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        inspection.tag,
+        TagCheck::AtCommit {
+            tag_object: Some(object.clone())
+        }
+    );
+
+    let tag = TagRequest {
+        tag: "v1.0.0",
+        commit: &commit,
+        message: "Release 1.0.0",
+        expected_tag_object: Some(&object),
+    };
+    assert!(!ensure_tag(&w.client, &tag).unwrap().created);
+    let draft = DraftRequest {
+        tag: "v1.0.0",
+        commit: &commit,
+        name: "demo 1.0.0",
+        body: "notes",
+        prerelease: false,
+        recorded_id: None,
+    };
+    let draft = ensure_draft(&w.client, &draft).unwrap();
+    let assets = [LocalAsset::from_bytes("demo-1.0.0.tar.gz", b"sdist".to_vec()).unwrap()];
+    upload_assets(&w.client, &draft.release, &assets, ReplacePolicy::Refuse).unwrap();
+    let request = PublishRequest {
+        release_id: draft.release.id,
+        tag: "v1.0.0",
+        commit: &commit,
+        expected_tag_object: Some(&object),
+        assets: &assets,
+        make_latest: true,
+    };
+    let outcome = publish_release(&w.client, &request).unwrap();
+    assert!(outcome.published_now);
+    assert!(
+        w.github
+            .state()
+            .requests(Host::Api, "POST")
+            .iter()
+            .all(|r| !r.path.contains("/git/"))
+    );
+}
+
+/// See: goreleaser#4134 (github-release.md §5 case 11): another tag on the same commit is
+/// never taken for the release's tag.
+#[test]
+fn second_tag_on_the_same_commit_is_never_guessed() {
+    let w = world();
+    let rc_release = {
+        let mut state = w.github.state();
+        state.add_annotated_tag("v1.0.0-rc1", COMMIT);
+        state.add_release("v1.0.0-rc1", COMMIT, false)
+    };
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        (inspection.tag, inspection.release),
+        (TagCheck::Absent, ReleaseCheck::Absent)
+    );
+    let tag = TagRequest {
+        tag: "v1.0.0",
+        commit: &commit,
+        message: "Release 1.0.0",
+        expected_tag_object: None,
+    };
+    assert!(ensure_tag(&w.client, &tag).unwrap().created);
+    let draft = DraftRequest {
+        tag: "v1.0.0",
+        commit: &commit,
+        name: "demo 1.0.0",
+        body: "notes",
+        prerelease: false,
+        recorded_id: None,
+    };
+    let draft = ensure_draft(&w.client, &draft).unwrap();
+    assert!(draft.created);
+    assert_ne!(draft.release.id, rc_release);
+    assert_eq!(draft.release.tag_name, "v1.0.0");
+}
