@@ -6,6 +6,7 @@
     reason = "xtask owns the terminal"
 )]
 
+mod bench;
 mod build;
 mod cmd;
 mod config;
@@ -63,6 +64,8 @@ enum Command {
     DryRun(dry_run::DryRunArgs),
     /// Run the whole test suite: set up the test venv, then `cargo test --workspace`.
     Test(test::TestArgs),
+    /// Benchmark verify, digests and memory against twine, check-wheel-contents and openssl.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args, manifest_path),
         Command::DryRun(args) => dry_run::run(&args, manifest_path),
         Command::Test(args) => test::run(&args, manifest_path),
+        Command::Bench(args) => bench::run(&args, manifest_path),
     };
     match result {
         Ok(status) => status.into(),
