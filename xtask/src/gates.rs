@@ -96,14 +96,16 @@ impl ReleaseVersion {
 /// Release tags known locally and on the remote.
 #[derive(Debug)]
 pub(crate) struct Tags {
-    pub(crate) local: Vec<String>,
+    /// `Err`: the local tags could not be listed (why).
+    pub(crate) local: Result<Vec<String>, String>,
     /// `Ok(None)`: no remote is configured; `Err`: the remote could not be asked (why).
     pub(crate) remote: Result<Option<Vec<String>>, String>,
 }
 
 impl Tags {
     pub(crate) fn read(config: &Config) -> Tags {
-        let local = git::local_tags(&config.root, &config.tag_prefix).unwrap_or_default();
+        let local =
+            git::local_tags(&config.root, &config.tag_prefix).map_err(|err| format!("{err:#}"));
         let remote = match git::remote_url(&config.root, &config.remote) {
             Ok(None) => Ok(None),
             Ok(Some(_)) => git::remote_tags(&config.root, &config.remote, &config.tag_prefix)
@@ -115,8 +117,17 @@ impl Tags {
     }
 
     fn all(&self) -> impl Iterator<Item = &String> {
+        let local = self.local.as_ref().ok();
         let remote = self.remote.as_ref().ok().and_then(Option::as_ref);
-        self.local.iter().chain(remote.into_iter().flatten())
+        local
+            .into_iter()
+            .flatten()
+            .chain(remote.into_iter().flatten())
+    }
+
+    /// Whether some tags could not be read, so that "absent" or "greatest" cannot be claimed.
+    fn is_incomplete(&self) -> bool {
+        self.local.is_err() || self.remote.is_err()
     }
 }
 
@@ -304,7 +315,7 @@ pub(crate) fn version_greater(release: Option<&ReleaseVersion>, tags: &Tags, pre
                 release.text
             ),
         ),
-        _ if tags.remote.is_err() => Gate::unknown(NAME, scope),
+        _ if tags.is_incomplete() => Gate::unknown(NAME, scope),
         Some((latest, tag)) => Gate::pass(
             NAME,
             format!(
@@ -329,28 +340,111 @@ pub(crate) fn tag_absent(release: Option<&ReleaseVersion>, tags: &Tags) -> Gate 
         );
     };
     let tag = &release.tag;
-    if tags.local.contains(tag) {
+    if tags.local.as_ref().is_ok_and(|local| local.contains(tag)) {
         return Gate::fail(NAME, format!("tag `{tag}` already exists locally"));
     }
-    match &tags.remote {
-        Ok(Some(remote)) if remote.contains(tag) => {
-            Gate::fail(NAME, format!("tag `{tag}` already exists on the remote"))
-        }
-        Err(_) => Gate::unknown(
-            NAME,
-            format!("tag `{tag}` is not local; {}", tag_scope(tags)),
-        ),
-        _ => Gate::pass(
-            NAME,
-            format!("tag `{tag}` does not exist ({})", tag_scope(tags)),
-        ),
+    if let Ok(Some(remote)) = &tags.remote
+        && remote.contains(tag)
+    {
+        return Gate::fail(NAME, format!("tag `{tag}` already exists on the remote"));
     }
+    if tags.is_incomplete() {
+        return Gate::unknown(
+            NAME,
+            format!("tag `{tag}` not found, but {}", tag_scope(tags)),
+        );
+    }
+    Gate::pass(
+        NAME,
+        format!("tag `{tag}` does not exist ({})", tag_scope(tags)),
+    )
 }
 
 fn tag_scope(tags: &Tags) -> String {
+    if let Err(err) = &tags.local {
+        return format!("the local tags could not be listed: {err}");
+    }
     match &tags.remote {
         Ok(Some(_)) => "local and remote tags checked".to_owned(),
         Ok(None) => "local tags checked; no remote is configured".to_owned(),
         Err(err) => format!("the remote's tags could not be read: {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(text: &str) -> ReleaseVersion {
+        ReleaseVersion {
+            version: version::parse(text).unwrap(),
+            text: text.to_owned(),
+            project_text: Some(text.to_owned()),
+            tag: format!("v{text}"),
+        }
+    }
+
+    fn tags(local: &[&str], remote: Result<Option<&[&str]>, &str>) -> Tags {
+        let owned = |list: &[&str]| list.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+        Tags {
+            local: Ok(owned(local)),
+            remote: remote.map(|r| r.map(owned)).map_err(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn version_greater_compares_pep440_not_strings() {
+        let known = tags(&["v0.9.0", "v0.10.0", "vjunk"], Ok(Some(&[])));
+        let gate = version_greater(Some(&release("0.10.1")), &known, "v");
+        assert_eq!(gate.verdict, Verdict::Pass, "{}", gate.evidence);
+        assert!(
+            gate.evidence.contains("release `0.10.0` (tag `v0.10.0`;"),
+            "{}",
+            gate.evidence
+        );
+        let gate = version_greater(Some(&release("0.10.0")), &known, "v");
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.evidence);
+    }
+
+    #[test]
+    fn version_greater_counts_remote_only_tags() {
+        let known = tags(&[], Ok(Some(&["v2.0"])));
+        let gate = version_greater(Some(&release("1.5")), &known, "v");
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.evidence);
+    }
+
+    #[test]
+    fn unreadable_remote_tags_make_gates_unknown_not_pass() {
+        let known = tags(&[], Err("connection refused"));
+        let greater = version_greater(Some(&release("1.0")), &known, "v");
+        let absent = tag_absent(Some(&release("1.0")), &known);
+        for gate in [greater, absent] {
+            assert_eq!(gate.verdict, Verdict::Unknown, "{}", gate.evidence);
+            assert!(
+                gate.evidence.contains("connection refused"),
+                "{}",
+                gate.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_local_tags_make_gates_unknown_not_pass() {
+        let known = Tags {
+            local: Err("not a git repository".to_owned()),
+            remote: Ok(None),
+        };
+        let gate = tag_absent(Some(&release("1.0")), &known);
+        assert_eq!(gate.verdict, Verdict::Unknown, "{}", gate.evidence);
+    }
+
+    #[test]
+    fn remote_tag_fails_even_when_local_listing_failed() {
+        let known = Tags {
+            local: Err("broken".to_owned()),
+            remote: Ok(Some(vec!["v1.0".to_owned()])),
+        };
+        let gate = tag_absent(Some(&release("1.0")), &known);
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.evidence);
     }
 }
