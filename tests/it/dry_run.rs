@@ -316,3 +316,122 @@ fn dry_run_rejects_bump_and_version_together_as_usage_error() {
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains("--version"), "{}", run.stderr);
 }
+
+/// Adds `lines` to the repo's `[workspace.metadata.pyship]` table, committed and pushed so the
+/// tree stays clean and `HEAD` equals `origin/main`.
+fn configure(repo: &TestRepo, lines: &str) {
+    let manifest = repo.read("Cargo.toml");
+    repo.write("Cargo.toml", &format!("{manifest}{lines}\n"));
+    repo.commit_all("Configure pyship");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+}
+
+#[test]
+fn dry_run_then_verify_defaults_to_the_configured_dist_dir() {
+    let repo = TestRepo::new();
+    assert_eq!(dry_run(&repo, &[]).code, Some(0));
+    let manifest = repo.manifest();
+
+    let run = run_xtask(
+        &repo.root,
+        &[
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "verify",
+            "--format=json",
+        ],
+    );
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let names: Vec<&str> = document["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|artifact| artifact["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "pyship_demo-0.1.0-py3-none-any.whl",
+            "pyship_demo-0.1.0.tar.gz"
+        ]
+    );
+}
+
+#[test]
+fn dry_run_bad_config_value_exits_2_naming_key_and_file() {
+    let repo = TestRepo::new();
+    configure(&repo, "remote = \"\"");
+
+    let run = dry_run(&repo, &[]);
+
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`workspace.metadata.pyship.remote` is empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(repo.manifest().to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn dry_run_keeps_foreign_files_in_dist_dir_and_fails_build() {
+    let repo = TestRepo::new();
+    repo.write("target/pyship/dist/keep-me.txt", "not ours\n");
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "build");
+    assert!(
+        evidence.contains("keep-me.txt") && evidence.contains("not a build artifact"),
+        "{evidence}"
+    );
+    assert_eq!(repo.read("target/pyship/dist/keep-me.txt"), "not ours\n");
+    assert_gate(&run, "verify", "FAIL");
+}
+
+#[test]
+fn dry_run_removes_the_temporary_worktree_when_the_build_fails() {
+    let repo = TestRepo::new();
+    configure(
+        &repo,
+        "build-command = [\"{python}\", \"-c\", \"raise SystemExit('no build here')\"]",
+    );
+    let before = repo.snapshot();
+
+    let run = dry_run(&repo, &["--bump", "patch"]);
+
+    let evidence = assert_fails_on(&run, "build");
+    assert!(evidence.contains("no build here"), "{evidence}");
+    assert_gate(&run, "version-change", "PASS");
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "the worktree was left behind or refs changed"
+    );
+}
+
+#[test]
+fn dry_run_custom_build_command_builds_only_what_it_asks_for() {
+    let repo = TestRepo::new();
+    configure(
+        &repo,
+        "build-command = [\"{python}\", \"-m\", \"build\", \"--no-isolation\", \"--wheel\", \"--outdir\", \"{outdir}\", \"{project}\"]",
+    );
+
+    let run = dry_run(&repo, &[]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    plan_line(&run, "upload", "pyship_demo-0.1.0-py3-none-any.whl");
+    assert!(
+        !run.stderr.contains("pyship_demo-0.1.0.tar.gz"),
+        "{}",
+        run.stderr
+    );
+}
