@@ -8,6 +8,7 @@ use pyship_verify::{Finding, Severity, Target, VerifyOptions, verify_bytes};
 
 mod differential;
 mod layout;
+mod memory;
 mod names;
 mod record;
 
