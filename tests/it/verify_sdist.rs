@@ -422,7 +422,20 @@ fn warn_gzip_mtime_later_than_every_member_sd01() {
     assert!(finding.message.contains("MTIME"), "{finding:?}");
 }
 
+#[test]
+fn err_empty_file_sd01() {
+    let finding = assert_error(&[], "SD-01");
+    assert!(finding.message.contains("empty"), "{finding:?}");
+}
+
 // SD-02/SD-03: tar headers and PAX.
+
+#[test]
+fn err_gzip_of_something_that_is_not_tar_sd02() {
+    let text = "not a tar archive\n".repeat(100);
+    let finding = assert_error(&gzip(text.as_bytes()), "SD-02");
+    assert!(finding.message.contains("`chksum`"), "{finding:?}");
+}
 
 #[test]
 fn err_tar_bad_header_checksum_sd02() {
