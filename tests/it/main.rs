@@ -4,6 +4,7 @@ mod cli_verify;
 mod corpus;
 mod differential;
 mod dry_run;
+mod fuzz_regressions;
 mod tidy;
 mod verify_metadata;
 mod verify_sdist;
