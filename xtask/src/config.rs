@@ -170,6 +170,15 @@ pub(crate) fn cargo_program() -> OsString {
     non_empty_env("CARGO").unwrap_or_else(|| OsString::from("cargo"))
 }
 
+/// The GitHub token from `GITHUB_TOKEN`, else `GH_TOKEN`.
+// FIXME(#4): also read the token from the keyring, as the PyPI token is.
+pub(crate) fn github_token() -> Option<String> {
+    ["GITHUB_TOKEN", "GH_TOKEN"]
+        .into_iter()
+        .find_map(non_empty_env)
+        .map(|value| value.to_string_lossy().trim().to_owned())
+}
+
 /// Whether progress bars may be drawn at all (terminal checks come on top).
 pub(crate) fn progress_allowed() -> bool {
     non_empty_env(NO_PROGRESS_ENV).is_none()

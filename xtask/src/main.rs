@@ -13,6 +13,7 @@ mod config;
 mod dry_run;
 mod gates;
 mod git;
+mod github;
 mod plan;
 mod python;
 mod test;

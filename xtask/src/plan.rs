@@ -124,7 +124,11 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
 
     Plan {
         writes,
-        gates: remote_unknowns(config, input.release),
+        gates: [
+            remote_unknowns(config, input.release),
+            crate::github::remote_gates(config, input.release, input.head),
+        ]
+        .concat(),
     }
 }
 
@@ -172,14 +176,6 @@ fn remote_unknowns(config: &Config, release: Option<&ReleaseVersion>) -> Vec<Gat
                 "whether {} already has version `{version}` or these files is not asked: the index is queried by the publish step (#3)",
                 config.target
             ),
-        ),
-        Gate::unknown(
-            "github-permissions",
-            "whether the GitHub token may push tags and create releases is not checked: that arrives with the release step (#4)",
-        ),
-        Gate::unknown(
-            "github-release-absent",
-            "whether a GitHub release (or draft) for the tag already exists is not asked: that arrives with the release step (#4)",
         ),
     ]
 }
