@@ -13,6 +13,9 @@ use serde::Deserialize;
 pub(crate) const PYTHON_ENV: &str = "PYSHIP_PYTHON";
 /// Environment variable through which `cargo xtask test` hands the test venv's Python to tests.
 pub(crate) const TEST_PYTHON_ENV: &str = "PYSHIP_TEST_PYTHON";
+/// Environment variable through which `cargo xtask test` hands the pypiserver venv to
+/// `crates/publish`'s real-index tests.
+pub(crate) const PUBLISH_VENV_ENV: &str = "PYSHIP_PUBLISH_VENV";
 /// Environment variable that hides progress bars (as `NO_COLOR` does colour).
 const NO_PROGRESS_ENV: &str = "PYSHIP_NO_PROGRESS";
 

@@ -1,6 +1,7 @@
-//! `cargo xtask test`: the project's whole test gate. Sets up the test venv (once; a marker file
-//! records the installed requirements, so re-runs are quick and offline), hands its Python to the
-//! tests through `PYSHIP_TEST_PYTHON`, runs `cargo test --workspace` and passes on its verdict.
+//! `cargo xtask test`: the project's whole test gate. Sets up the venvs the tests need (once; a
+//! marker file records the installed requirements, so re-runs are quick and offline), hands them
+//! to the tests through `PYSHIP_TEST_PYTHON` and `PYSHIP_PUBLISH_VENV`, runs
+//! `cargo test --workspace` and passes on its verdict.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -24,12 +25,21 @@ pub(crate) const TEST_REQUIREMENTS: &[&str] = &[
     "check-wheel-contents==0.6.3",
 ];
 
+/// What `crates/publish`'s real-index tests need: a local pypiserver with htpasswd auth, and the
+/// build tools for the package they upload. Same pins as its `SETUP` hint.
+pub(crate) const PUBLISH_REQUIREMENTS: &[&str] = &[
+    "pypiserver==2.4.2",
+    "passlib==1.7.4",
+    "build==1.6.1",
+    "flit_core==3.12.0",
+];
+
 #[derive(Debug, Args)]
 pub(crate) struct TestArgs {
-    /// Only set up the test venv and print the `PYSHIP_TEST_PYTHON` line to export.
+    /// Only set up the venvs and print the `export` lines that plain `cargo test` would need.
     #[arg(long)]
     setup_only: bool,
-    /// Arguments for `cargo test` after `--`, replacing the default `--workspace`
+    /// Arguments for `cargo test` after `--`, replacing the default `--workspace --no-fail-fast`
     /// (e.g. `-- -p pyship-tests dry_run`).
     #[arg(last = true)]
     cargo_args: Vec<OsString>,
@@ -37,29 +47,48 @@ pub(crate) struct TestArgs {
 
 pub(crate) fn run(args: &TestArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
     let config = Config::load(manifest_path)?;
-    let venv = Venv::at(&config.state_dir().join("test-venv"));
-    let requirements: Vec<String> = TEST_REQUIREMENTS.iter().map(|r| (*r).to_owned()).collect();
-    venv.ensure(&requirements, &|line| eprintln!("test venv: {line}"))?;
-    let python = venv.python();
+    let test_venv = Venv::at(&config.state_dir().join("test-venv"));
+    test_venv.ensure(&owned(TEST_REQUIREMENTS), &|line| {
+        eprintln!("test venv: {line}");
+    })?;
+    let publish_dir = config.state_dir().join("publish-venv");
+    Venv::at(&publish_dir).ensure(&owned(PUBLISH_REQUIREMENTS), &|line| {
+        eprintln!("publish venv: {line}");
+    })?;
+    let python = test_venv.python();
     if args.setup_only {
-        eprintln!("test venv ready; run the tests with:");
+        eprintln!("venvs ready; plain `cargo test` finds them at these default places:");
         println!("export {}={}", config::TEST_PYTHON_ENV, python.display());
+        println!(
+            "export {}={}",
+            config::PUBLISH_VENV_ENV,
+            publish_dir.display()
+        );
         return Ok(ExitStatus::Success);
     }
 
     let status = Cmd::new(config::cargo_program())
         .arg("test")
         .args(if args.cargo_args.is_empty() {
-            vec![OsString::from("--workspace")]
+            // Every test binary runs even after one fails, so one run shows every failure.
+            vec![
+                OsString::from("--workspace"),
+                OsString::from("--no-fail-fast"),
+            ]
         } else {
             args.cargo_args.clone()
         })
         .current_dir(&config.root)
         .env(config::TEST_PYTHON_ENV, &python)
+        .env(config::PUBLISH_VENV_ENV, &publish_dir)
         .status()?;
     Ok(match status.code() {
         Some(0) => ExitStatus::Success,
         Some(_) => ExitStatus::Failure,
         None => ExitStatus::Error,
     })
+}
+
+fn owned(requirements: &[&str]) -> Vec<String> {
+    requirements.iter().map(|r| (*r).to_owned()).collect()
 }
