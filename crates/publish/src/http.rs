@@ -98,17 +98,26 @@ impl HttpClient {
 
     /// `GET` with an `Accept` header.
     pub fn get(&self, url: &SafeUrl, accept: &str) -> Result<HttpResponse, HttpError> {
+        self.get_with_headers(url, accept, &[])
+    }
+
+    /// `GET` with an `Accept` header and extra headers (an `Authorization` header among them).
+    pub fn get_with_headers(
+        &self,
+        url: &SafeUrl,
+        accept: &str,
+        headers: &[(&str, String)],
+    ) -> Result<HttpResponse, HttpError> {
         let target = request_target(url)?;
         tracing::debug!(url = %url, "GET");
-        let response = self
-            .agent
-            .get(target.as_str())
-            .header("Accept", accept)
-            .call()
-            .map_err(|source| HttpError::Transport {
-                url: url.clone(),
-                source: Box::new(source),
-            })?;
+        let mut request = self.agent.get(target.as_str()).header("Accept", accept);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.call().map_err(|source| HttpError::Transport {
+            url: url.clone(),
+            source: Box::new(source),
+        })?;
         read_response(url, response)
     }
 

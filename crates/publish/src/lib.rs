@@ -15,6 +15,7 @@ pub mod http;
 pub mod index;
 pub mod macaroon;
 pub mod multipart;
+pub mod oidc;
 pub mod publish;
 pub mod retry;
 pub mod secret;
@@ -24,10 +25,11 @@ pub use artifact::{DistKind, LocalArtifact, read_artifact};
 pub use error::{HttpError, LookupError, PrepareError, PublishError};
 pub use http::{HttpClient, HttpOptions, USER_AGENT};
 pub use index::{IndexUrls, ProjectListing, RemoteFile};
+pub use oidc::{GithubIdTokenSource, JwtClaims, OidcError, TrustedPublisher};
 pub use publish::{
-    Credentials, Event, FileResult, FileStatus, FileVerification, NoReporter, PollPolicy,
-    PublishReport, PublishRequest, Reporter, VerificationReport, check_existing, preflight,
-    publish, verify_published,
+    CredentialProvider, Credentials, Event, FileResult, FileStatus, FileVerification, NoReporter,
+    PollPolicy, PublishReport, PublishRequest, Reporter, VerificationReport, check_existing,
+    preflight, publish, verify_published,
 };
 pub use retry::RetryPolicy;
 pub use secret::{SafeUrl, Secret, UrlError, redact};

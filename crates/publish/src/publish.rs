@@ -16,6 +16,7 @@ use crate::form::form_fields;
 use crate::http::{HttpClient, HttpResponse, server_message, upload_hint};
 use crate::index::{IndexUrls, ProjectListing, RemoteFile, fetch_listing, fetch_release_json};
 use crate::multipart::multipart_body;
+use crate::oidc::OidcError;
 use crate::retry::RetryPolicy;
 use crate::secret::{SafeUrl, Secret, redact};
 
@@ -47,6 +48,18 @@ impl Credentials {
     }
 }
 
+/// Supplies credentials before each file, so short-lived tokens can be renewed mid-batch.
+pub trait CredentialProvider {
+    /// The credentials to send the next file with.
+    fn credentials(&self) -> Result<Credentials, OidcError>;
+}
+
+impl CredentialProvider for Credentials {
+    fn credentials(&self) -> Result<Credentials, OidcError> {
+        Ok(self.clone())
+    }
+}
+
 /// How long to wait for uploaded files to show up in the index.
 #[derive(Debug, Clone)]
 pub struct PollPolicy {
@@ -68,14 +81,13 @@ impl PollPolicy {
 }
 
 /// Everything one publish run needs.
-#[derive(Debug)]
 pub struct PublishRequest<'a> {
     /// Where to upload and look up.
     pub index: &'a IndexUrls,
     /// The project being published (compared by normalized name).
     pub project: &'a str,
-    /// The credentials, already checked by the token gate where one applies.
-    pub credentials: &'a Credentials,
+    /// The credentials (checked by the token gate where one applies), or a trusted publisher.
+    pub credentials: &'a dyn CredentialProvider,
     /// The artifacts, already verified.
     pub artifacts: &'a [LocalArtifact],
     /// Retry timing.
@@ -420,13 +432,21 @@ fn upload_file(
     reporter: &dyn Reporter,
 ) -> FileResult {
     let mut result = FileResult::new(artifact, FileStatus::Failed);
+    let credentials = match request.credentials.credentials() {
+        Ok(credentials) => credentials,
+        Err(err) => {
+            result.failure = Some(format!("failed to obtain upload credentials: {err}"));
+            return result;
+        }
+    };
+    let credentials = &credentials;
     loop {
         result.attempts += 1;
         reporter.on_event(&Event::Uploading {
             filename: &artifact.filename,
             attempt: result.attempts,
         });
-        match send_once(client, request, artifact) {
+        match send_once(client, request, credentials, artifact) {
             Attempt::Stored(message) => {
                 reporter.on_event(&Event::Uploaded {
                     filename: &artifact.filename,
@@ -455,7 +475,7 @@ fn upload_file(
                 }
                 // A failed response does not mean the file was not stored: look before resending.
                 // See: field-failures C10 (500 after the file was stored).
-                match settle_by_lookup(client, request, artifact, &mut result) {
+                match settle_by_lookup(client, request, credentials, artifact, &mut result) {
                     Some(()) => return result,
                     None if delay.is_some() => {}
                     None => {
@@ -473,7 +493,7 @@ fn upload_file(
                 result.server_message = Some(message);
                 // Decide "already exists" by the listing, never by the message's wording.
                 // See: field-failures C11.
-                let _ = settle_by_lookup(client, request, artifact, &mut result);
+                let _ = settle_by_lookup(client, request, credentials, artifact, &mut result);
                 return result;
             }
             Attempt::Fatal(reason) => {
@@ -489,6 +509,7 @@ fn upload_file(
 fn settle_by_lookup(
     client: &HttpClient,
     request: &PublishRequest<'_>,
+    credentials: &Credentials,
     artifact: &LocalArtifact,
     result: &mut FileResult,
 ) -> Option<()> {
@@ -498,7 +519,7 @@ fn settle_by_lookup(
             result.status = FileStatus::Failed;
             result.failure = Some(format!(
                 "the upload failed and the index look-up that would tell whether it was stored failed too: {}",
-                redact(&err.to_string(), &[&request.credentials.password])
+                redact(&err.to_string(), &[&credentials.password])
             ));
             return Some(());
         }
@@ -531,10 +552,11 @@ fn settle_by_lookup(
 fn send_once(
     client: &HttpClient,
     request: &PublishRequest<'_>,
+    credentials: &Credentials,
     artifact: &LocalArtifact,
 ) -> Attempt {
     let fields = form_fields(artifact);
-    let authorization = request.credentials.authorization();
+    let authorization = credentials.authorization();
     let mut url = request.index.upload.clone();
     for _ in 0..2 {
         let body = match multipart_body(artifact, &fields) {
@@ -552,11 +574,11 @@ fn send_once(
         ];
         let response = match client.post(&url, &headers, body) {
             Ok(response) => response,
-            Err(err) => return transport_attempt(&err, request),
+            Err(err) => return transport_attempt(&err, credentials),
         };
         match next_url_after_redirect(&url, &response) {
             Ok(Some(next)) => url = next,
-            Ok(None) => return classify_response(&response, request),
+            Ok(None) => return classify_response(&response, credentials),
             Err(reason) => return Attempt::Fatal(reason),
         }
     }
@@ -566,14 +588,14 @@ fn send_once(
     ))
 }
 
-fn transport_attempt(err: &HttpError, request: &PublishRequest<'_>) -> Attempt {
+fn transport_attempt(err: &HttpError, credentials: &Credentials) -> Attempt {
     let mut reason = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         reason = format!("{reason}: {cause}");
         source = cause.source();
     }
-    let reason = redact(&reason, &[&request.credentials.password]);
+    let reason = redact(&reason, &[&credentials.password]);
     if err.is_transient() {
         Attempt::Retryable {
             reason,
@@ -611,8 +633,8 @@ fn next_url_after_redirect(
     ))
 }
 
-fn classify_response(response: &HttpResponse, request: &PublishRequest<'_>) -> Attempt {
-    let secrets = [&request.credentials.password];
+fn classify_response(response: &HttpResponse, credentials: &Credentials) -> Attempt {
+    let secrets = [&credentials.password];
     let message = redact(&server_message(response), &secrets);
     match response.status {
         200..=299 => {

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,6 +99,21 @@ pub(crate) struct State {
     pub(crate) json_name_override: Option<String>,
     /// Read request bodies this slowly: (chunk size, pause per chunk).
     pub(crate) slow_read: Option<(usize, Duration)>,
+    /// The fake's clock (unix seconds) when non-zero; the macaroon `now` otherwise.
+    pub(crate) clock: Arc<AtomicI64>,
+    /// Trusted publishing, when enabled.
+    pub(crate) oidc: Option<OidcFake>,
+}
+
+/// The audience, runner ID-token and mint-token endpoints.
+pub(crate) struct OidcFake {
+    pub(crate) audience_status: u16,
+    pub(crate) claims: serde_json::Value,
+    pub(crate) runner_token: String,
+    pub(crate) lifetime: i64,
+    pub(crate) refuse_publisher: bool,
+    pub(crate) used_jti: Vec<String>,
+    pub(crate) issued: u32,
 }
 
 pub(crate) struct FakePypi {
@@ -120,6 +136,8 @@ impl FakePypi {
             core_metadata: Vec::new(),
             json_name_override: None,
             slow_read: None,
+            clock: Arc::new(AtomicI64::new(0)),
+            oidc: None,
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -284,6 +302,9 @@ fn route(request: &Request, form: Option<&Form>, state: &Arc<Mutex<State>>) -> O
             ..Response::new(308, "text/plain", "")
         }),
         ("POST", "/legacy/") => upload(request, form, state),
+        ("GET", "/_/oidc/audience") => Some(audience(state)),
+        ("GET", p) if p.starts_with("/oidc/id-token") => Some(id_token(request, state)),
+        ("POST", "/_/oidc/mint-token") => Some(mint(request, state)),
         ("POST", _) => Some(Response::new(
             405,
             "text/html",
@@ -317,7 +338,8 @@ fn upload(request: &Request, form: Option<&Form>, state: &Arc<Mutex<State>>) -> 
     } else {
         String::new()
     };
-    if let Err(message) = check_auth(&state.auth, &auth_header, form) {
+    let clock = state.clock.load(Ordering::SeqCst);
+    if let Err(message) = check_auth(&state.auth, clock, &auth_header, form) {
         return Some(Response::pypi_error(403, &format!("{message}{echo}")));
     }
     match validate(form) {
@@ -368,7 +390,7 @@ fn store(state: &mut State, stored: Stored) -> Response {
     Response::new(200, "text/plain", "")
 }
 
-fn check_auth(auth: &Auth, header: &str, form: &Form) -> Result<(), String> {
+fn check_auth(auth: &Auth, clock: i64, header: &str, form: &Form) -> Result<(), String> {
     let invalid = "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.".to_owned();
     let decoded = header
         .strip_prefix("Basic ")
@@ -388,10 +410,11 @@ fn check_auth(auth: &Auth, header: &str, form: &Form) -> Result<(), String> {
             }
         }
         Auth::Macaroon { root_key, now } => {
+            let now = if clock == 0 { *now } else { clock };
             if user != "__token__" {
                 return Err("Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead.".to_owned());
             }
-            check_macaroon(root_key, *now, password, form)
+            check_macaroon(root_key, now, password, form)
                 .map_err(|reason| format!("Invalid API Token: {reason}"))
         }
     }
@@ -662,4 +685,113 @@ fn between(text: &str, open: &str, close: &str) -> Option<String> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn audience(state: &Arc<Mutex<State>>) -> Response {
+    let state = state.lock().unwrap();
+    let Some(oidc) = &state.oidc else {
+        return Response::new(404, "text/plain", "");
+    };
+    if oidc.audience_status != 200 {
+        let body = r#"{"message": "Trusted publishing functionality not enabled"}"#;
+        return Response::new(oidc.audience_status, "application/json", body);
+    }
+    Response::new(200, "application/json", r#"{"audience": "pypi"}"#)
+}
+
+/// The runner's endpoint: a fresh, unsigned JWT with a new `jti` per request.
+fn id_token(request: &Request, state: &Arc<Mutex<State>>) -> Response {
+    let mut state = state.lock().unwrap();
+    let Some(oidc) = state.oidc.as_mut() else {
+        return Response::new(404, "text/plain", "");
+    };
+    let authorization = request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    if authorization != format!("bearer {}", oidc.runner_token)
+        || !request.path.contains("audience=pypi")
+    {
+        return Response::new(
+            401,
+            "application/json",
+            r#"{"message": "bad request token"}"#,
+        );
+    }
+    oidc.issued += 1;
+    let mut claims = oidc.claims.clone();
+    claims["jti"] = serde_json::json!(format!("jti-{}", oidc.issued));
+    claims["aud"] = serde_json::json!("pypi");
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let jwt = format!(
+        "{}.{}.unsigned",
+        b64(br#"{"alg":"none"}"#),
+        b64(claims.to_string().as_bytes())
+    );
+    Response::new(
+        200,
+        "application/json",
+        serde_json::json!({ "value": jwt }).to_string(),
+    )
+}
+
+/// Exchanges a JWT once (single-use `jti`) for a project-scoped, expiring macaroon.
+///
+/// See: pypi-upload.md section 2.1 step 3 (warehouse#16254: JWTs are single-use).
+fn mint(request: &Request, state: &Arc<Mutex<State>>) -> Response {
+    let mut state = state.lock().unwrap();
+    let now = state.clock.load(Ordering::SeqCst);
+    let Auth::Macaroon { root_key, .. } = state.auth.clone() else {
+        return Response::new(404, "text/plain", "");
+    };
+    let Some(oidc) = state.oidc.as_mut() else {
+        return Response::new(404, "text/plain", "");
+    };
+    let refuse = |code: &str, description: &str| {
+        let body = serde_json::json!({
+            "message": "Token request failed",
+            "errors": [{"code": code, "description": description}],
+        });
+        Response::new(422, "application/json", body.to_string())
+    };
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+    let jwt = body
+        .get("token")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    let claims: Option<serde_json::Value> = jwt
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let Some(claims) = claims else {
+        return refuse("invalid-payload", "malformed JWT");
+    };
+    let jti = claims["jti"].as_str().unwrap_or_default().to_owned();
+    if oidc.used_jti.contains(&jti) {
+        return refuse("invalid-reuse-token", "invalid token: already used");
+    }
+    oidc.used_jti.push(jti);
+    if oidc.refuse_publisher {
+        return refuse(
+            "invalid-publisher",
+            "valid token, but no corresponding publisher (Publisher with matching claims was not found)",
+        );
+    }
+    let expires = now + oidc.lifetime;
+    let expiry = format!("[0,{expires},{now}]");
+    let token = pyship_publish::token::mint_token(
+        &root_key,
+        "upload.pypi.org",
+        "tp-id",
+        &[r#"[4,"publisher-id"]"#, r#"[2,["project-uuid"]]"#, &expiry],
+    );
+    let body = serde_json::json!({"success": true, "token": token.expose(), "expires": expires});
+    Response::new(200, "application/json", body.to_string())
 }

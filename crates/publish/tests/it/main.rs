@@ -3,4 +3,5 @@
 mod fake_pypi;
 mod fixtures;
 mod publish_fake;
+mod publish_oidc;
 mod pypiserver;
