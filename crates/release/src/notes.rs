@@ -24,6 +24,8 @@ pub struct PreparedNotes {
 /// The section of a Markdown changelog whose heading names `version` (as `1.2.3`, `v1.2.3` or
 /// `[1.2.3]`), up to the next heading of the same or a higher level. Empty sections count as
 /// absent so generated notes take over.
+// FIXME(#4): only Markdown ATX headings (`## 1.2.3`) are recognised; reST and setext changelogs
+// fall back to generated notes.
 #[must_use]
 pub fn changelog_section(changelog: &str, version: &str) -> Option<String> {
     let mut lines = changelog.lines();

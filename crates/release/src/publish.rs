@@ -102,6 +102,8 @@ pub fn publish_release(
             tag: request.tag.to_owned(),
         });
     }
+    // FIXME(#4): the release attestation GitHub makes for immutable releases is not yet checked
+    // against the local sha256s.
     let downloads = verify_downloads(client, id, request.assets)?;
     Ok(PublishOutcome {
         release,
