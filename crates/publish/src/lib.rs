@@ -6,6 +6,11 @@
 //! [`Secret`]s from the caller, progress leaves through a [`Reporter`], results and errors are
 //! typed. Secrets never appear in `Debug`, `Display` or error text; URLs are shown through
 //! [`SafeUrl`].
+//!
+//! FIXME(#3): the OS keyring credential source (twine's service = upload URL, user `__token__`)
+//! is not implemented; callers pass tokens in.
+//! FIXME(#3): `cargo xtask upload`, `token set|check|delete` and the dry-run steps are not wired.
+//! FIXME(#3): PEP 740 attestations are neither uploaded nor checked.
 #![deny(missing_docs)]
 
 pub mod artifact;
@@ -34,6 +39,6 @@ pub use publish::{
 pub use retry::RetryPolicy;
 pub use secret::{SafeUrl, Secret, UrlError, redact};
 pub use token::{
-    CaveatKind, IndexSite, TokenError, TokenInfo, TokenProblem, TokenVerdict, check_token,
-    inspect_token, narrow_token,
+    CaveatKind, IndexSite, TokenError, TokenGateError, TokenInfo, TokenProblem, TokenVerdict,
+    check_token, gate_token, inspect_token, narrow_token,
 };

@@ -422,6 +422,45 @@ pub fn narrow_token(
     Ok(encode(&macaroon))
 }
 
+/// The whole offline gate for a PyPI or TestPyPI API token: judge it for `project` at `now` and,
+/// when it passes, narrow it to the project and `lifetime_secs` so the token that goes on the
+/// wire is worth little if it leaks. The verdict comes back either way, as evidence.
+///
+/// See: pypi-upload.md sections 3.3, 3.4 and 8 item 1.
+pub fn gate_token(
+    token: &Secret,
+    site: IndexSite,
+    project: &str,
+    now: i64,
+    lifetime_secs: i64,
+) -> Result<(Secret, TokenVerdict), TokenGateError> {
+    let info = inspect_token(token).map_err(TokenGateError::Unreadable)?;
+    let verdict = check_token(info, site, project, now);
+    if !verdict.is_pass() {
+        return Err(TokenGateError::Refused(Box::new(verdict)));
+    }
+    let narrowed =
+        narrow_token(token, project, now, lifetime_secs).map_err(TokenGateError::Unreadable)?;
+    Ok((narrowed, verdict))
+}
+
+/// Why the token gate refused a token. Never holds the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenGateError {
+    /// The token does not decode.
+    #[error("the upload token cannot be inspected")]
+    Unreadable(#[source] TokenError),
+    /// The token decodes but fails the gate.
+    #[error("the upload token fails the gate: {}", problems(.0))]
+    Refused(Box<TokenVerdict>),
+}
+
+fn problems(verdict: &TokenVerdict) -> String {
+    let shown: Vec<String> = verdict.problems.iter().map(ToString::to_string).collect();
+    shown.join("; ")
+}
+
 /// Mints a token as PyPI would, for tests and fake indexes: `pypi-` + base64url(V2 macaroon)
 /// with the given first-party caveats.
 #[must_use]
@@ -615,5 +654,35 @@ mod tests {
         let body = token.expose().strip_prefix("pypi-").unwrap();
         assert!(!shown.contains(body));
         assert!(!shown.contains("secret-uuid"));
+    }
+
+    #[test]
+    fn gate_passes_and_narrows_a_scoped_token() {
+        let token = mint_token(
+            KEY,
+            "pypi.org",
+            "id",
+            &[r#"[1,["demo"]]"#, r#"[2,["uuid"]]"#],
+        );
+        let (narrowed, verdict) = gate_token(&token, IndexSite::PyPI, "demo", NOW, 900).unwrap();
+        assert!(verdict.is_pass());
+        let caveats = inspect_token(&narrowed).unwrap().caveats;
+        assert_eq!(caveats.len(), 4);
+        assert!(decode_token(&narrowed).unwrap().has_valid_signature(KEY));
+    }
+
+    #[test]
+    fn gate_refuses_an_account_wide_token_with_evidence_and_no_secret() {
+        let token = mint_token(KEY, "pypi.org", "id", &[r#"[3,"user-uuid"]"#]);
+        let err = gate_token(&token, IndexSite::PyPI, "demo", NOW, 900).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("account-wide"), "{shown}");
+        assert!(
+            !shown.contains(token.expose().trim_start_matches("pypi-")),
+            "{shown}"
+        );
+        assert!(
+            matches!(err, TokenGateError::Refused(verdict) if verdict.problems == [TokenProblem::AccountWide])
+        );
     }
 }
