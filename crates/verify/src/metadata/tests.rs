@@ -263,6 +263,19 @@ fn meta09_classifiers_t83() {
     assert_eq!(ids(&run(&both), Severity::Warning), ["META-09"]);
 }
 
+/// pep508_rs 0.9.2 panics on these names; they must be findings instead.
+/// See: fuzz/regressions/metadata/pep508-name-trailing-dash-*
+#[test]
+fn meta10_name_with_trailing_separator_is_an_error_not_a_panic() {
+    for value in ["foo- >=1", "foo. ; extra == 'x'", "_foo", "-"] {
+        let text = with_body(&format!("Requires-Dist: {value}"));
+        assert_eq!(errors(&run(&text)), ["META-10"], "{value:?}");
+    }
+    // The fuzzer's minimized input also carries a NUL, which META-01 reports on its own.
+    let text = with_body("Requires-Dist: t-\0");
+    assert_eq!(errors(&run(&text)), ["META-01", "META-10"]);
+}
+
 #[test]
 fn meta10_requirements() {
     let ok = with_body(

@@ -462,6 +462,27 @@ pub(crate) fn check_requirements(
     }
 }
 
+/// Checks the leading project name of a requirement before `pep508_rs` sees it.
+///
+/// pep508_rs 0.9.2 panics on a name that ends in `-`, `.` or `_` ("`PackageName` validation
+/// should match PEP 508 parsing"), so such names are rejected here first. The fuzz input is kept
+/// in `fuzz/regressions/metadata/`.
+fn check_requirement_name(value: &str) -> Result<(), String> {
+    let trimmed = value.trim_start();
+    let name_len = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(trimmed.len());
+    let name = &trimmed[..name_len];
+    let is_edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if is_edge_ok(name.chars().next()) && is_edge_ok(name.chars().last()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the project name `{name}` must start and end with an ASCII letter or digit"
+        ))
+    }
+}
+
 fn parse_requirement(
     field: &str,
     id: &'static str,
@@ -469,6 +490,15 @@ fn parse_requirement(
     context: &MetadataContext<'_>,
     findings: &mut Findings,
 ) -> Option<Requirement> {
+    if let Err(why) = check_requirement_name(value) {
+        error(
+            findings,
+            id,
+            context,
+            format!("`{field}: {value}` is not a PEP 508 requirement: {why}"),
+        );
+        return None;
+    }
     let requirement = match Requirement::from_str(value) {
         Ok(requirement) => requirement,
         Err(why) => {
