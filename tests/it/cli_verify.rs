@@ -264,3 +264,43 @@ fn verify_without_readme_renderer_warns_meta08_and_strict_fails() {
         strict.stderr
     );
 }
+
+#[test]
+fn verify_empty_directory_exits_1_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let run = run_xtask(dir.path(), &["verify", arg(&empty), "--target=pypi"]);
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("no artifacts found") && run.stderr.contains(arg(&empty)),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn verify_same_wheel_twice_is_verified_once() {
+    let (dir, dist, artifacts) = built_demo();
+    let wheel = artifacts
+        .iter()
+        .find(|a| a.extension().is_some_and(|e| e == "whl"))
+        .unwrap();
+    let run = run_xtask(
+        dir.path(),
+        &[
+            "verify",
+            arg(wheel),
+            arg(&dist),
+            arg(wheel),
+            &python_arg(),
+            "--target=pypi",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("verify: 2 artifact(s), 0 error(s)"),
+        "{}",
+        run.stderr
+    );
+}

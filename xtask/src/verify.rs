@@ -74,6 +74,14 @@ pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Re
         .unwrap_or(Target::Pypi);
 
     let files = collect_artifacts(&paths)?;
+    if files.is_empty() {
+        let listed: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+        eprintln!(
+            "error: no artifacts found in {}; expected at least one wheel (`.whl`) or sdist (`.tar.gz`)",
+            listed.join(", ")
+        );
+        return Ok(ExitStatus::Failure);
+    }
     let managed = Venv::at(&build_venv_dir(config.as_ref()));
     let python = python::pick_python(args.python.as_deref(), &managed);
     let renderer = python::ReadmeRenderer::detect(&python);
@@ -144,6 +152,10 @@ pub(crate) fn collect_artifacts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf
         entries.sort();
         files.extend(entries);
     }
+    // The same file named twice (or through a directory and by name) is verified once, so it is
+    // not reported as clashing with itself.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(fs_err::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(files)
 }
 
