@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pyship_publish::{
-    Credentials, FileStatus, HttpClient, HttpOptions, IndexUrls, LocalArtifact, NoReporter,
-    PollPolicy, PublishError, PublishReport, PublishRequest, RetryPolicy, SafeUrl, Secret, publish,
-    read_artifact, verify_published,
+    Credentials, Event, FileStatus, HttpClient, HttpOptions, IndexUrls, LocalArtifact, NoReporter,
+    PollPolicy, PublishError, PublishReport, PublishRequest, Reporter, RetryPolicy, SafeUrl,
+    Secret, publish, read_artifact, verify_published,
 };
 
 use crate::fixtures;
@@ -290,6 +290,18 @@ fn pypiserver_changed_bytes_under_a_published_name_fail() {
     assert_eq!(remote, &wheel.digests.sha256);
 }
 
+/// Keeps the reason of every retry, to show that no refusal was retried.
+#[derive(Default)]
+struct RetryLog(std::sync::Mutex<Vec<String>>);
+
+impl Reporter for RetryLog {
+    fn on_event(&self, event: &Event<'_>) {
+        if let Event::Retrying { reason, .. } = event {
+            self.0.lock().unwrap().push((*reason).to_owned());
+        }
+    }
+}
+
 #[test]
 fn pypiserver_wrong_password_fails_cleanly_without_the_secret() {
     let server = Pypiserver::start();
@@ -297,23 +309,36 @@ fn pypiserver_wrong_password_fails_cleanly_without_the_secret() {
     let wheel = read_artifact(&fixtures::wheel(dir.path(), "demo-pkg", "1.0", "one")).unwrap();
     let index = server.index();
     let credentials = credentials(CANARY);
-    let request = request(
+    let mut request = request(
         &index,
         "demo-pkg",
         &credentials,
         std::slice::from_ref(&wheel),
     );
-    let report = publish(&client(), &request, &NoReporter).unwrap();
+    // pypiserver answers 401 before reading the body and closes the connection; under load the
+    // client can see that as a reset while still sending, which is a transport error and is
+    // retried. Room for a few of those; the refusal itself must end the attempts.
+    request.retry.max_attempts = 5;
+    let retries = RetryLog::default();
+    let report = publish(&client(), &request, &retries).unwrap();
     let file = &report.files[0];
     assert_eq!(file.status, FileStatus::Failed, "{file:#?}");
-    assert_eq!(file.attempts, 1, "a 401/403 is never retried");
+    let failure = file.failure.as_deref().unwrap();
     assert!(
-        file.failure.as_deref().unwrap().contains("HTTP 401")
-            || file.failure.as_deref().unwrap().contains("HTTP 403"),
+        failure.contains("HTTP 401") || failure.contains("HTTP 403"),
         "{file:#?}"
     );
+    let retries = retries.0.into_inner().unwrap();
+    assert!(
+        retries.iter().all(|reason| !reason.contains("HTTP 4")),
+        "a 401/403 is never retried: {retries:#?}"
+    );
+    assert_eq!(file.attempts as usize, retries.len() + 1, "{retries:#?}");
     assert!(server.stored().is_empty());
-    let rendered = format!("{report:?} {}", serde_json::to_string(&report).unwrap());
+    let rendered = format!(
+        "{report:?} {retries:?} {}",
+        serde_json::to_string(&report).unwrap()
+    );
     assert!(
         !rendered.contains(CANARY) && !rendered.contains("CANARYcanary"),
         "{rendered}"
