@@ -905,3 +905,13 @@ fn err_every_flipped_trailer_byte_is_caught_sd01() {
         assert_error(&bytes, "SD-01");
     }
 }
+
+/// An sdist may be built on Windows, so a member named after a device is an error there, as in
+/// an `any` wheel (PATH-05).
+#[test]
+fn err_path05_windows_device_name_in_sdist() {
+    let mut tar = baseline_tar();
+    tar.file(&format!("{ROOT}/src/foo/aux.py"), b"X = 1\n");
+    let finding = assert_error(&finished(&tar), "PATH-05");
+    assert!(finding.message.contains("`aux.py`"), "{}", finding.message);
+}

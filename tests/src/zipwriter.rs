@@ -342,6 +342,27 @@ impl WheelBuilder {
         }
     }
 
+    /// The baseline retagged `{python}-{abi}-{platform}` (each may be a compressed tag set):
+    /// WHEEL lists every expanded tag and says `Root-Is-Purelib: false`. Returns the matching
+    /// file name with the builder.
+    #[must_use]
+    pub fn tagged(python: &str, abi: &str, platform: &str) -> (String, Self) {
+        let mut lines = vec![
+            "Wheel-Version: 1.0\nGenerator: pyship-tests\nRoot-Is-Purelib: false\n".to_owned(),
+        ];
+        for py in python.split('.') {
+            for ab in abi.split('.') {
+                for plat in platform.split('.') {
+                    lines.push(format!("Tag: {py}-{ab}-{plat}\n"));
+                }
+            }
+        }
+        let wheel = lines.concat();
+        let filename = format!("foo-1.0-{python}-{abi}-{platform}.whl");
+        let builder = Self::baseline().file("foo-1.0.dist-info/WHEEL", wheel.as_bytes());
+        (filename, builder)
+    }
+
     /// Adds `path`, or replaces its content when it exists. New files go before the dist-info.
     #[must_use]
     pub fn file(mut self, path: &str, data: &[u8]) -> Self {

@@ -5,7 +5,9 @@
 //! that a case-insensitive or normalizing filesystem would merge, and nothing Windows refuses.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
+use regex::Regex;
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use crate::check::{CheckId, Findings, Severity};
@@ -59,52 +61,53 @@ pub fn check_member_path_for(
     safe_chars && safe_shape
 }
 
-/// The invisible or reordering `Cf` code points, plus noncharacters and private use.
+/// Every code point of general category `C` (Other): `Cc` controls, `Cf` format characters
+/// (bidi overrides, zero-width joiners, the BOM), `Cs` surrogates, `Co` private use and `Cn`
+/// unassigned code points and noncharacters. The tables are those of the `regex` crate, which
+/// tracks the current Unicode release.
 ///
-/// FIXME(#2): unassigned code points (`Cn`) are not detected; that needs the Unicode tables of a
-/// pinned Unicode version, which no dependency here exposes.
-fn is_hidden_char(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0xAD | 0x600..=0x605
-            | 0x61C
-            | 0x6DD
-            | 0x70F
-            | 0x890..=0x891
-            | 0x8E2
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x2064
-            | 0x2066..=0x206F
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0xFDD0..=0xFDEF
-            | 0x110BD
-            | 0x110CD
-            | 0x13430..=0x1343F
-            | 0x1BCA0..=0x1BCA3
-            | 0x1D173..=0x1D17A
-            | 0xE0001
-            | 0xE0020..=0xE007F
-            | 0xE000..=0xF8FF
-            | 0x000F_0000..=0x0010_FFFF
-    ) || (u32::from(c) & 0xFFFE) == 0xFFFE
+/// See: UTS #18 RL1.2 (general category `C`); uv `validate_archive_member_name`.
+static OTHER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\p{C}").expect("`\\p{C}` is a valid regex"));
+
+/// The subcategories of `C`, to say in a finding which kind of character was found.
+static SUBCATEGORIES: LazyLock<[(Regex, &'static str); 4]> = LazyLock::new(|| {
+    let category = |pattern: &str| Regex::new(pattern).expect("general categories are valid");
+    [
+        (category(r"\p{Cc}"), "a control character (Cc)"),
+        (category(r"\p{Cf}"), "an invisible format character (Cf)"),
+        (category(r"\p{Co}"), "a private-use character (Co)"),
+        (
+            category(r"\p{Cn}"),
+            "an unassigned code point or noncharacter (Cn)",
+        ),
+    ]
+});
+
+/// The general category of a `C` code point, in words.
+fn describe_other(c: char) -> &'static str {
+    let mut buf = [0u8; 4];
+    let text = c.encode_utf8(&mut buf);
+    SUBCATEGORIES
+        .iter()
+        .find(|(re, _)| re.is_match(text))
+        .map_or("a code point of category C", |(_, what)| *what)
 }
 
-/// PATH-01: no control, format, private-use or noncharacter code points.
+/// PATH-01: no code point of general category `C` (Other).
 fn check_characters(path: &str, findings: &mut Findings) -> bool {
-    let Some(bad) = path.chars().find(|c| c.is_control() || is_hidden_char(*c)) else {
+    let Some(found) = OTHER.find(path) else {
         return true;
     };
+    let bad = found.as_str().chars().next().unwrap_or_default();
     findings.error(
         CheckId("PATH-01"),
         Some(path),
         format!(
-            "member name `{}` contains U+{:04X}, an invisible, control or private-use character; \
-             expected printable characters only",
+            "member name `{}` contains U+{:04X}, {}; expected printable characters only",
             path.escape_debug(),
-            u32::from(bad)
+            u32::from(bad),
+            describe_other(bad)
         ),
     );
     false
@@ -200,20 +203,24 @@ fn check_windows(path: &str, windows: WindowsPortability, findings: &mut Finding
     }
 }
 
-/// PATH-06: importable module paths are ASCII. Only for installed trees (wheel members): an
-/// sdist's sources may use any names its build maps away.
+/// PATH-06: importable module paths (`.py`, `.pyi` and extension modules) are ASCII. Only for
+/// installed trees (wheel members that land in site-packages): an sdist's sources may use any
+/// names its build maps away. A non-ASCII module name imports only under NFKC-normalized lookup
+/// on some filesystems and confuses readers with look-alike letters.
 ///
-/// FIXME(#2): not yet called by the wheel checks.
+/// See: verify-rules.md §2.3 PATH-06; PEP 3131 (identifiers are NFKC-normalized).
 pub fn check_module_ascii(path: &str, findings: &mut Findings) {
     let extension = path
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase());
-    let is_module = matches!(extension.as_deref(), Some("py" | "pyi"));
+    let is_module = matches!(extension.as_deref(), Some("py" | "pyi" | "so" | "pyd"));
     if is_module && !path.is_ascii() {
         findings.warn(
             CheckId("PATH-06"),
             Some(path),
-            "module path is not ASCII; expected ASCII names for importable modules",
+            format!(
+                "module path `{path}` is not ASCII; expected ASCII names for importable modules"
+            ),
         );
     }
 }

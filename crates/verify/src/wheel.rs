@@ -20,7 +20,7 @@ use crate::content::{self, MemberScan};
 use crate::cross::ArtifactContents;
 use crate::filename::{self, WheelFilename};
 use crate::metadata::{self, CoreMetadata, MetadataContext};
-use crate::path;
+use crate::path::{self, WindowsPortability};
 use crate::record::{self, RecordHasher, RecordRow};
 use crate::verify::{ArtifactKind, VerifyOptions};
 use crate::whf;
@@ -56,8 +56,9 @@ pub fn verify_wheel<R: Read + Seek>(
     let Some(archive) = zip::read_strict(reader, len, findings)? else {
         return Ok(contents);
     };
-    check_member_names(&archive, findings);
+    check_member_names(&archive, wheel_name.as_ref(), findings);
     let layout = layout::check(&archive.entries, wheel_name.as_ref(), findings);
+    check_module_names(&archive, &layout, findings);
     if !archive.within_limits {
         return Ok(contents);
     }
@@ -114,12 +115,62 @@ pub fn verify_wheel<R: Read + Seek>(
 }
 
 /// PATH-* and content-policy rules on every member name.
-fn check_member_names(archive: &ZipArchive, findings: &mut Findings) {
+fn check_member_names(
+    archive: &ZipArchive,
+    wheel_name: Option<&WheelFilename>,
+    findings: &mut Findings,
+) {
+    let windows = windows_portability(wheel_name);
     for entry in &archive.entries {
-        path::check_member_path(&entry.name, entry.is_dir(), findings);
+        path::check_member_path_for(&entry.name, entry.is_dir(), windows, findings);
         content::check_member_name(&entry.name, findings);
     }
     path::check_collisions(archive.entries.iter().map(|e| e.name.as_str()), findings);
+}
+
+/// PATH-05 is an error for wheels that install on Windows (`any`, `win*`) and a warning for
+/// wheels tagged only for other platforms. A file name that did not parse counts as Windows.
+///
+/// See: verify-rules.md §2.3 PATH-05.
+fn windows_portability(wheel_name: Option<&WheelFilename>) -> WindowsPortability {
+    let Some(name) = wheel_name else {
+        return WindowsPortability::Required;
+    };
+    let installs_on_windows = name
+        .platform
+        .iter()
+        .any(|tag| tag == "any" || tag.starts_with("win"));
+    if installs_on_windows {
+        WindowsPortability::Required
+    } else {
+        WindowsPortability::Advisory
+    }
+}
+
+/// PATH-06 on the members that land in site-packages: the root and `.data/purelib`/`platlib`,
+/// not `.dist-info` nor the other `.data` schemes.
+fn check_module_names(archive: &ZipArchive, layout: &Layout, findings: &mut Findings) {
+    let under = |dir: Option<&String>, name: &str| {
+        dir.is_some_and(|dir| {
+            name.strip_prefix(dir.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    let libs = [
+        layout.scheme_prefix("purelib"),
+        layout.scheme_prefix("platlib"),
+    ];
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        let name = entry.name.as_str();
+        let in_lib = libs
+            .iter()
+            .flatten()
+            .any(|prefix| name.starts_with(prefix.as_str()));
+        let special = under(layout.dist_info.as_ref(), name) || under(layout.data.as_ref(), name);
+        if in_lib || !special {
+            path::check_module_ascii(name, findings);
+        }
+    }
 }
 
 /// Reads one small member whole. `None` (with a WHL-02 finding) when it is missing.

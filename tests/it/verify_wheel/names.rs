@@ -1,8 +1,9 @@
 //! Name, path and content cases whose rules live in other modules (PATH-*, FN-*, SEC-*, WHL-12),
 //! driven through a whole wheel: T43..T51, T61 and T67 of verify-rules.md §4.3-4.4.
 
-use super::{assert_error, verify};
+use super::{assert_error, verify, verify_named};
 use pyship_tests::zipwriter::WheelBuilder;
+use pyship_verify::Severity;
 
 #[test]
 fn err_t43_absolute_drive_and_backslash_paths() {
@@ -57,4 +58,107 @@ fn err_t67_hidden_pth_file() {
         .file(".hidden.pth", b"/tmp/somewhere\n")
         .bytes();
     assert_error(&verify(&bytes), "SEC-01");
+}
+
+#[test]
+fn err_path01_unassigned_and_private_use_code_points() {
+    // U+0378 is unassigned (Cn), U+FDD0 a noncharacter (Cn), U+E000 private use (Co), U+2066 a
+    // bidi isolate (Cf): none is visible in a listing.
+    for path in [
+        "foo/a\u{378}.py",
+        "foo/a\u{fdd0}.py",
+        "foo/\u{e000}.py",
+        "foo/\u{2066}a.py",
+    ] {
+        let mut zip = WheelBuilder::baseline().file(path, b"X = 1\n").zip();
+        zip.member(path).flags |= 1 << 11;
+        assert_error(&verify(&zip.to_bytes()), "PATH-01");
+    }
+}
+
+#[test]
+fn ok_path01_assigned_letters_and_symbols() {
+    let path = "foo/data/\u{1F600}-\u{4e2d}\u{6587}.txt";
+    let mut zip = WheelBuilder::baseline().file(path, b"x\n").zip();
+    zip.member(path).flags |= 1 << 11;
+    let findings = verify(&zip.to_bytes());
+    assert!(
+        !findings.iter().any(|f| f.id.as_str() == "PATH-01"),
+        "{}",
+        super::summary(&findings)
+    );
+}
+
+/// The PATH-05 findings of a wheel holding `foo/con.py` (a Windows device name) with these tags.
+fn path05_severities(python: &str, abi: &str, platform: &str) -> Vec<Severity> {
+    let (filename, builder) = WheelBuilder::tagged(python, abi, platform);
+    let findings = verify_named(&filename, &builder.file("foo/con.py", b"X = 1\n").bytes());
+    findings
+        .iter()
+        .filter(|f| f.id.as_str() == "PATH-05")
+        .map(|f| f.severity)
+        .collect()
+}
+
+#[test]
+fn err_path05_windows_name_in_any_or_windows_wheel() {
+    assert_eq!(path05_severities("py3", "none", "any"), [Severity::Error]);
+    assert_eq!(
+        path05_severities("cp312", "cp312", "win_amd64"),
+        [Severity::Error]
+    );
+    assert_eq!(
+        path05_severities("cp312", "cp312", "win32"),
+        [Severity::Error]
+    );
+}
+
+#[test]
+fn warn_path05_windows_name_in_linux_or_macos_wheel() {
+    assert_eq!(
+        path05_severities("cp312", "cp312", "manylinux_2_17_x86_64"),
+        [Severity::Warning]
+    );
+    assert_eq!(
+        path05_severities("cp312", "cp312", "macosx_11_0_arm64"),
+        [Severity::Warning]
+    );
+}
+
+#[test]
+fn warn_path06_non_ascii_module_in_wheel() {
+    let module = "foo/m\u{f3}dulo.py";
+    let data = "foo-1.0.data/data/share/d\u{f3}c.py";
+    let mut zip = WheelBuilder::baseline()
+        .file(module, b"X = 1\n")
+        .file(data, b"X = 1\n")
+        .zip();
+    zip.member(module).flags |= 1 << 11;
+    zip.member(data).flags |= 1 << 11;
+    let findings = verify(&zip.to_bytes());
+    let path06: Vec<(&str, Severity)> = findings
+        .iter()
+        .filter(|f| f.id.as_str() == "PATH-06")
+        .map(|f| (f.member.as_deref().unwrap_or_default(), f.severity))
+        .collect();
+    // Only the importable module warns: files under `.data/data/` are not imported.
+    assert_eq!(
+        path06,
+        [(module, Severity::Warning)],
+        "{}",
+        super::summary(&findings)
+    );
+}
+
+#[test]
+fn ok_path06_non_ascii_data_file_in_package() {
+    let path = "foo/d\u{f3}c.txt";
+    let mut zip = WheelBuilder::baseline().file(path, b"x\n").zip();
+    zip.member(path).flags |= 1 << 11;
+    let findings = verify(&zip.to_bytes());
+    assert!(
+        !findings.iter().any(|f| f.id.as_str() == "PATH-06"),
+        "{}",
+        super::summary(&findings)
+    );
 }

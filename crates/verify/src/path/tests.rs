@@ -44,6 +44,11 @@ fn err_path01_hidden_characters() {
         "foo/\u{e000}",
         "a\u{1}b",
         "a\u{85}b",
+        "foo/\u{378}.py",
+        "foo/\u{fdd0}",
+        "foo/\u{10ffff}",
+        "foo/\u{e0001}",
+        "foo/\u{2065}",
     ] {
         assert_eq!(
             check(path, false),
@@ -109,11 +114,34 @@ fn path05_windows_names() {
 }
 
 #[test]
+fn ok_path01_names_each_subcategory() {
+    assert_eq!(describe_other('\u{7}'), "a control character (Cc)");
+    assert_eq!(
+        describe_other('\u{200d}'),
+        "an invisible format character (Cf)"
+    );
+    assert_eq!(describe_other('\u{f8ff}'), "a private-use character (Co)");
+    assert_eq!(
+        describe_other('\u{378}'),
+        "an unassigned code point or noncharacter (Cn)"
+    );
+}
+
+#[test]
 fn warn_path06_non_ascii_module() {
     assert!(check("foo/módulo.py", false).1.is_empty());
+    for path in [
+        "foo/módulo.py",
+        "föo/_x.cpython-312-x86_64-linux-gnu.so",
+        "foo/é.pyi",
+    ] {
+        let mut findings = Findings::new(None);
+        check_module_ascii(path, &mut findings);
+        assert_eq!(findings.as_slice()[0].id.as_str(), "PATH-06", "{path}");
+    }
     let mut findings = Findings::new(None);
-    check_module_ascii("foo/módulo.py", &mut findings);
-    assert_eq!(findings.as_slice()[0].id.as_str(), "PATH-06");
+    check_module_ascii("foo/données.txt", &mut findings);
+    assert!(findings.as_slice().is_empty());
 }
 
 #[test]
