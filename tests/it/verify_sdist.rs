@@ -915,3 +915,45 @@ fn err_path05_windows_device_name_in_sdist() {
     let finding = assert_error(&finished(&tar), "PATH-05");
     assert!(finding.message.contains("`aux.py`"), "{}", finding.message);
 }
+
+/// FN-03 owns the file name against PKG-INFO: `foo-1.0.0.tar.gz` with `Version: 1.0` is the same
+/// value spelled differently, and sdists must match exactly (PyPI compares the strings too).
+/// META-05 has nothing to say: `1.0` is valid and canonical.
+#[test]
+fn err_fn03_sdist_version_spelled_differently() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        tar.file(&format!("foo-1.0.0/{path}"), &data);
+    }
+    let all = verify_bytes("foo-1.0.0.tar.gz", &finished(&tar), &options())
+        .0
+        .findings;
+    let ids: Vec<(&str, Severity)> = all
+        .iter()
+        .filter(|f| matches!(f.id.as_str(), "FN-03" | "META-05"))
+        .map(|f| (f.id.as_str(), f.severity))
+        .collect();
+    assert_eq!(ids, [("FN-03", Severity::Error)], "{all:#?}");
+}
+
+/// FN-07's file-type rule says what the file is: eggs and Windows installers are formats PyPI no
+/// longer takes, a `.zip` sdist was replaced by `.tar.gz`; each gets its own message.
+#[test]
+fn err_fn07_file_types_each_named() {
+    for (filename, says) in [
+        ("foo-1.0-py3.11.egg", "an egg"),
+        ("foo-1.0.win-amd64.exe", "a Windows installer"),
+        ("foo-1.0.zip", "a `.zip` sdist"),
+        ("notes.txt", "not a distribution file"),
+    ] {
+        let all = verify_bytes(filename, b"PK\x05\x06", &options()).0.findings;
+        let fn07: Vec<&Finding> = all.iter().filter(|f| f.id.as_str() == "FN-07").collect();
+        assert_eq!(fn07.len(), 1, "{filename}: {all:#?}");
+        assert_eq!(fn07[0].severity, Severity::Error);
+        assert!(
+            fn07[0].message.contains(says) && fn07[0].message.contains(filename),
+            "{filename}: {}",
+            fn07[0].message
+        );
+    }
+}

@@ -70,9 +70,10 @@ pub fn check_set(artifacts: &[ArtifactContents], target: Target, findings: &mut 
             CheckId("FN-07"),
             None,
             format!(
-                "the set has {} sdists ({}); an index release takes at most one",
+                "the set has {} sdists (`{}`); expected at most one, as an index release takes \
+                 only one sdist",
                 sdists.len(),
-                names.join(", ")
+                names.join("`, `")
             ),
         );
     }
@@ -165,8 +166,11 @@ fn check_tag_overlap(wheels: &[Wheel<'_>], findings: &mut Findings) {
                     CheckId("FN-07"),
                     None,
                     format!(
-                        "`{}` and `{}` have the same tags; installers would pick one arbitrarily",
-                        a.contents.filename, b.contents.filename
+                        "`{}` and `{}` have the same tags `{}`; expected one wheel per tag set, \
+                         as installers would pick one of them arbitrarily",
+                        a.contents.filename,
+                        b.contents.filename,
+                        tag_set(&a.name)
                     ),
                 );
                 continue;
@@ -191,6 +195,16 @@ fn check_tag_overlap(wheels: &[Wheel<'_>], findings: &mut Findings) {
             }
         }
     }
+}
+
+/// The compressed tag sets of a wheel name, `py-abi-platform`.
+fn tag_set(name: &WheelFilename) -> String {
+    format!(
+        "{}-{}-{}",
+        name.python.join("."),
+        name.abi.join("."),
+        name.platform.join(".")
+    )
 }
 
 fn sorted_files(contents: &ArtifactContents) -> Vec<&(String, [u8; 32])> {

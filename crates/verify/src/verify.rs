@@ -246,11 +246,7 @@ fn verify_opened<R: io::Read + io::Seek>(
         ArtifactKind::Wheel => verify_wheel(filename, reader, len, options, &mut findings)?,
         ArtifactKind::Sdist => verify_sdist(filename, reader, options, &mut findings)?,
         ArtifactKind::Unknown => {
-            findings.error(
-                CheckId("FN-07"),
-                None,
-                "not a distribution: expected a `.whl` wheel or a `.tar.gz` sdist",
-            );
+            findings.error(CheckId("FN-07"), None, unknown_kind_message(filename));
             ArtifactContents {
                 filename: filename.to_owned(),
                 kind,
@@ -271,4 +267,22 @@ fn verify_opened<R: io::Read + io::Seek>(
         findings: findings.into_vec(),
     };
     Ok((report, contents))
+}
+
+/// FN-07 (file types): why a file that is neither a `.whl` nor a `.tar.gz` has no place in a
+/// release. PyPI takes only `.whl`, `.tar.gz` and (legacy) `.zip` uploads, and rejects new
+/// `.egg` and `.exe` files; `.zip` sdists are refused by PEP 625 (FN-06).
+///
+/// See: verify-rules.md §2.1 FN-06, FN-07; warehouse `forklift/legacy.py` `_dist_file_re`.
+fn unknown_kind_message(filename: &str) -> String {
+    let extension = filename
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase());
+    let what = match extension.as_deref() {
+        Some("egg") => "an egg, a format PyPI no longer accepts",
+        Some("exe" | "msi") => "a Windows installer, a format PyPI no longer accepts",
+        Some("zip") => "a `.zip` sdist, which PEP 625 replaced with `.tar.gz`",
+        _ => "not a distribution file",
+    };
+    format!("`{filename}` is {what}; expected `.whl` wheels and one `.tar.gz` sdist")
 }

@@ -99,11 +99,20 @@ fn err_fn07_two_sdists_and_duplicate_tags() {
         artifact("foo-1.0.post0.tar.gz", SDIST_META, &[]),
     ];
     assert!(ids(&run(&set)).contains(&("FN-07", Severity::Error)));
+    let sdists = run(&set);
+    assert!(
+        sdists
+            .iter()
+            .any(|(_, _, m)| m.contains("2 sdists") && m.contains("at most one")),
+        "{sdists:?}"
+    );
     let set = [
         artifact("foo-1.0-py3-none-any.whl", WHEEL_META, &[("foo/a.py", 1)]),
         artifact("foo-1.0-1-py3-none-any.whl", WHEEL_META, &[("foo/a.py", 2)]),
     ];
     assert_eq!(ids(&run(&set)), [("FN-07", Severity::Error)]);
+    let tags = run(&set);
+    assert!(tags[0].2.contains("same tags `py3-none-any`"), "{tags:?}");
 }
 
 #[test]

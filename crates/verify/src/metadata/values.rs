@@ -103,8 +103,8 @@ pub(crate) fn check_name(
     }
 }
 
-/// META-05: `Version` is PEP 440, canonical, not local where the index forbids it, and equal to
-/// the file name's version.
+/// META-05: `Version` is PEP 440 (E), canonical (W) and not local where the index forbids it
+/// (E). FN-03 owns the comparison with the file name's version.
 pub(crate) fn check_version(
     metadata: &CoreMetadata,
     context: &MetadataContext<'_>,
@@ -132,26 +132,46 @@ pub(crate) fn check_version(
         };
         findings.push(id, severity, Some(context.member), finding.message);
     }
-    let (Some(parsed), Some(from_filename)) = (parsed, context.filename_version) else {
+    if let Some(parsed) = parsed {
+        check_filename_version(version, &parsed, context, findings);
+    }
+}
+
+/// FN-03: the file name's version is the metadata `Version`, as the identical string. PyPI
+/// compares sdist versions as strings but wheel versions by value (`1.0.0` == `1.0`); we
+/// require the identical string for both, so index, installers and file names never drift.
+///
+/// See: verify-rules.md §2.1 FN-03; warehouse `forklift/legacy.py` (sdist and wheel checks).
+fn check_filename_version(
+    version: &str,
+    parsed: &Version,
+    context: &MetadataContext<'_>,
+    findings: &mut Findings,
+) {
+    let Some(from_filename) = context.filename_version else {
         return;
     };
-    if from_filename != version {
-        let same_value = Version::from_str(from_filename).is_ok_and(|v| v == parsed);
-        let how = if same_value {
-            "the same version spelled differently"
-        } else {
-            "a different version"
-        };
-        error(
-            findings,
-            "META-05",
-            context,
-            format!(
-                "`Version` is `{version}` but the file name says `{from_filename}` ({how}); \
-                 expected identical strings"
-            ),
-        );
+    if from_filename == version {
+        return;
     }
+    let same_value = Version::from_str(from_filename).is_ok_and(|v| v == *parsed);
+    let how = match (same_value, context.kind) {
+        (true, ArtifactKind::Wheel) => {
+            "the same version spelled differently, which PyPI accepts for wheels"
+        }
+        (true, _) => "the same version spelled differently",
+        (false, _) => "a different version",
+    };
+    error(
+        findings,
+        "FN-03",
+        context,
+        format!(
+            "file name version `{from_filename}` differs from `Version: {version}` in \
+             `{}` ({how}); expected identical strings",
+            context.member
+        ),
+    );
 }
 
 /// Characters that end a line for Python's `str.splitlines`.
