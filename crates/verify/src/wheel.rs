@@ -7,6 +7,7 @@
 
 mod entry_points;
 mod layout;
+mod sbom;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek};
@@ -246,9 +247,16 @@ fn stream_members<R: Read + Seek>(
         .filter_map(|file| layout.dist_info_file(file))
         .collect();
     let scripts = layout.scheme_prefix("scripts");
+    let sboms = layout.dist_info_file("sboms/");
     let mut pass = Pass::default();
     for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
-        let keep = kept.contains(&entry.name) && entry.uncompressed_size <= MAX_SMALL_FILE;
+        let is_sbom = sboms.as_deref().is_some_and(|p| entry.name.starts_with(p));
+        if is_sbom && entry.uncompressed_size > sbom::MAX_SBOM {
+            sbom::too_large(&entry.name, entry.uncompressed_size, findings);
+        }
+        let parse_sbom = is_sbom && entry.uncompressed_size <= sbom::MAX_SBOM;
+        let keep =
+            (kept.contains(&entry.name) && entry.uncompressed_size <= MAX_SMALL_FILE) || parse_sbom;
         let is_script = scripts
             .as_deref()
             .is_some_and(|p| entry.name.starts_with(p));
@@ -278,7 +286,10 @@ fn stream_members<R: Read + Seek>(
         if decoded {
             pass.files
                 .push((entry.name.clone(), sha256.finalize().into()));
-            if keep {
+            if parse_sbom {
+                // Judged now and dropped, so SBOMs never accumulate in memory.
+                sbom::check(&small, &entry.name, findings);
+            } else if keep {
                 pass.small.insert(entry.name.clone(), small);
             }
             if is_script {

@@ -245,3 +245,54 @@ fn warn_undeclared_license_file() {
         .bytes();
     assert_warning(&verify(&bytes), "WHL-08");
 }
+
+/// The WHL-07 findings of the baseline wheel with `foo-1.0.dist-info/sboms/{name}` = `content`.
+fn sbom_findings(name: &str, content: &str) -> Vec<(Severity, String)> {
+    let path = format!("foo-1.0.dist-info/sboms/{name}");
+    let findings = verify(
+        &WheelBuilder::baseline()
+            .file(&path, content.as_bytes())
+            .bytes(),
+    );
+    findings
+        .into_iter()
+        .filter(|f| f.id.as_str() == "WHL-07")
+        .map(|f| (f.severity, f.message))
+        .collect()
+}
+
+#[test]
+fn ok_whl07_spdx_and_cyclonedx_sboms() {
+    let spdx = r#"{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "foo", "packages": []}"#;
+    assert!(sbom_findings("foo.spdx.json", spdx).is_empty());
+    let cyclonedx =
+        r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": []}"#;
+    assert!(sbom_findings("foo.cdx.json", cyclonedx).is_empty());
+}
+
+#[test]
+fn warn_whl07_sbom_not_spdx_or_cyclonedx() {
+    for (content, says) in [
+        (
+            "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n",
+            "does not parse as JSON",
+        ),
+        (
+            r#"{"name": "foo", "components": []}"#,
+            "neither `spdxVersion` nor `bomFormat`",
+        ),
+        (
+            r#"{"bomFormat": "cyclonedx", "specVersion": "1.6"}"#,
+            "not `\"CycloneDX\"`",
+        ),
+    ] {
+        let found = sbom_findings("foo.json", content);
+        assert_eq!(found.len(), 1, "{content}: {found:?}");
+        assert_eq!(found[0].0, Severity::Warning);
+        assert!(
+            found[0].1.contains(says) && found[0].1.contains("sboms/foo.json"),
+            "{content}: {}",
+            found[0].1
+        );
+    }
+}

@@ -213,7 +213,7 @@ fn check_dist_info_children(entries: &[ZipEntry], layout: &Layout, findings: &mu
             );
         }
     }
-    // FIXME(#2): files under `.dist-info/sboms/` are not yet parsed as SPDX or CycloneDX (WHL-07).
+    // The content of files under `sboms/` is judged while streaming (`wheel/sbom.rs`).
 }
 
 /// `.dist-info` files come last, RECORD last of all (REC-10, info only).
