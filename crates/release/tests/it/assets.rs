@@ -10,9 +10,9 @@ use pyship_release::assets::{
 };
 use pyship_release::{AssetError, Release};
 
-use crate::fake_github::http::Reply;
-use crate::fake_github::{DigestMode, FaultAction, Host, sha256_hex};
 use crate::support::{COMMIT, World, checked, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{DigestMode, FaultAction, Host, sha256_hex};
 
 const WHEEL: &[u8] = b"PK\x03\x04 pretend wheel bytes for demo 1.0.0";
 const SDIST: &[u8] = b"\x1f\x8b pretend sdist bytes for demo 1.0.0";

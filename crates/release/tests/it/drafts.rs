@@ -6,9 +6,9 @@ use pyship_release::ReleaseError;
 use pyship_release::notes::{MAX_BODY_CHARS, NOTES_ASSET_NAME, generate_notes, prepare_notes};
 use pyship_release::release::{DraftRequest, ExistingRelease, ensure_draft, find_release};
 
-use crate::fake_github::http::Reply;
-use crate::fake_github::{FaultAction, Host};
 use crate::support::{COMMIT, OTHER_COMMIT, checked, commit, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{FaultAction, Host};
 
 fn draft_request<'a>(commit: &'a pyship_release::CommitSha, body: &'a str) -> DraftRequest<'a> {
     DraftRequest {

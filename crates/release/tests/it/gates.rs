@@ -8,9 +8,9 @@ use pyship_release::gates::{
 use pyship_release::{CommitSha, TokenKind};
 use serde_json::{Value, json};
 
-use crate::fake_github::http::Reply;
-use crate::fake_github::{FaultAction, Host};
 use crate::support::{COMMIT, World, assert_no_canary, client_for, commit, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{FaultAction, Host};
 
 fn can(w: &World, path: &str, status: u16, value: Value) {
     w.github

@@ -2,7 +2,6 @@
 
 mod assets;
 mod drafts;
-mod fake_github;
 mod gates;
 mod local_git;
 mod preflight;

@@ -6,8 +6,8 @@ use pyship_release::publish::{PublishRequest, publish_release};
 use pyship_release::release::{DraftRequest, ensure_draft};
 use pyship_release::tag::{TagRequest, ensure_tag};
 
-use crate::fake_github::Host;
 use crate::support::{COMMIT, OTHER_COMMIT, World, assert_no_canary, commit, world};
+use pyship_tests::fake_github::Host;
 
 fn writes(w: &World) -> usize {
     w.github

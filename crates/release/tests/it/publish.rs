@@ -7,9 +7,9 @@ use pyship_release::release::{DraftRequest, ensure_draft};
 use pyship_release::tag::{TagRequest, ensure_tag};
 use pyship_release::{AssetError, CommitSha, PublishError, TagError};
 
-use crate::fake_github::http::Reply;
-use crate::fake_github::{FaultAction, Host};
 use crate::support::{OTHER_COMMIT, World, assert_no_canary, checked, commit, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{FaultAction, Host};
 
 struct Prepared {
     release_id: u64,

@@ -7,9 +7,9 @@ use pyship_release::assets::{LocalAsset, ReplacePolicy, upload_assets};
 use pyship_release::release::{find_release, get_release, list_releases};
 use pyship_release::{HttpError, ReleaseError};
 
-use crate::fake_github::http::Reply;
-use crate::fake_github::{FaultAction, Host};
 use crate::support::{COMMIT, checked, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{FaultAction, Host};
 
 fn secondary_limit() -> Reply {
     Reply::json(

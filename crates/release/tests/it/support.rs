@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use pyship_release::{Clock, CommitSha, GitHubClient, GitHubConfig, GitHubToken};
 use url::Url;
 
-use crate::fake_github::{FakeGitHub, OWNER, REPO};
+use pyship_tests::fake_github::{FakeGitHub, OWNER, REPO};
 
 /// A token that must never appear in any output.
 pub(crate) const CANARY: &str = "ghp_CANARY7f3a9c1e5b0d2468aceBDF13579";

@@ -4,8 +4,8 @@
 use pyship_release::tag::{TagRequest, TagState, check_tag, ensure_tag, read_tag};
 use pyship_release::{CommitSha, TagError};
 
-use crate::fake_github::{FaultAction, Host};
 use crate::support::{COMMIT, OTHER_COMMIT, checked, commit, world};
+use pyship_tests::fake_github::{FaultAction, Host};
 
 fn request(commit: &CommitSha) -> TagRequest<'_> {
     TagRequest {

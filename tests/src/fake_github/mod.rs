@@ -4,7 +4,7 @@
 //! asset changes, downloads answer with a redirect to another host, and scripted faults give
 //! rate limits, 5xx with `starter` leftovers, and dropped connections.
 
-pub(crate) mod http;
+pub mod http;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,14 +16,14 @@ use sha2::{Digest as _, Sha256};
 
 use self::http::{Reply, Request};
 
-pub(crate) const OWNER: &str = "octo";
-pub(crate) const REPO: &str = "demo";
+pub const OWNER: &str = "octo";
+pub const REPO: &str = "demo";
 const API_PREFIX: &str = "/api/v3";
 const UPLOAD_PREFIX: &str = "/api/uploads";
 
 /// Which of the three servers saw a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Host {
+pub enum Host {
     Api,
     Uploads,
     Download,
@@ -31,14 +31,14 @@ pub(crate) enum Host {
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
-pub(crate) struct Logged {
-    pub(crate) host: Host,
-    pub(crate) request: Request,
+pub struct Logged {
+    pub host: Host,
+    pub request: Request,
 }
 
 /// How `digest` appears on assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DigestMode {
+pub enum DigestMode {
     /// Always `sha256:<hex>`.
     Present,
     /// Null in the upload's 201 answer, present when read later.
@@ -49,7 +49,7 @@ pub(crate) enum DigestMode {
 
 /// What a scripted fault does.
 #[derive(Debug, Clone)]
-pub(crate) enum FaultAction {
+pub enum FaultAction {
     /// Answer this instead of handling the request.
     Respond(Reply),
     /// Uploads: keep half the bytes as a `starter` asset, answer 502.
@@ -65,56 +65,60 @@ pub(crate) enum FaultAction {
 
 /// A fault for the next `times` requests matching `method` and a path suffix.
 #[derive(Debug, Clone)]
-pub(crate) struct Fault {
-    pub(crate) host: Host,
-    pub(crate) method: &'static str,
-    pub(crate) path_suffix: String,
-    pub(crate) action: FaultAction,
-    pub(crate) times: usize,
+pub struct Fault {
+    pub host: Host,
+    pub method: &'static str,
+    pub path_suffix: String,
+    pub action: FaultAction,
+    pub times: usize,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct FakeAsset {
-    pub(crate) id: u64,
-    pub(crate) name: String,
-    pub(crate) state: String,
-    pub(crate) content_type: String,
-    pub(crate) bytes: Vec<u8>,
+pub struct FakeAsset {
+    pub id: u64,
+    pub name: String,
+    pub state: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct FakeRelease {
-    pub(crate) id: u64,
-    pub(crate) tag_name: String,
-    pub(crate) target_commitish: String,
-    pub(crate) name: String,
-    pub(crate) body: String,
-    pub(crate) draft: bool,
-    pub(crate) prerelease: bool,
-    pub(crate) immutable: bool,
-    pub(crate) assets: Vec<FakeAsset>,
+pub struct FakeRelease {
+    pub id: u64,
+    pub tag_name: String,
+    pub target_commitish: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub immutable: bool,
+    pub assets: Vec<FakeAsset>,
 }
 
 /// Everything the fake knows; tests set it up and inspect it.
-pub(crate) struct State {
-    pub(crate) token: String,
-    pub(crate) push_access: bool,
-    pub(crate) releases: Vec<FakeRelease>,
+pub struct State {
+    pub token: String,
+    pub push_access: bool,
+    /// The token's user, answered by `GET /user` unless a canned answer overrides it.
+    pub login: String,
+    pub releases: Vec<FakeRelease>,
+    /// Releases the list endpoint does not show yet (GitHub's listing can lag a create).
+    pub unlisted: Vec<u64>,
     /// `tags/v1.0.0` → (object type, sha).
-    pub(crate) refs: BTreeMap<String, (String, String)>,
+    pub refs: BTreeMap<String, (String, String)>,
     /// tag object sha → (tag name, target type, target sha).
-    pub(crate) tag_objects: BTreeMap<String, (String, String, String)>,
+    pub tag_objects: BTreeMap<String, (String, String, String)>,
     /// Commits that exist.
-    pub(crate) commits: Vec<String>,
+    pub commits: Vec<String>,
     /// Commits that change `.github/workflows/`.
-    pub(crate) workflow_commits: Vec<String>,
-    pub(crate) immutable_enabled: bool,
-    pub(crate) digest_mode: DigestMode,
-    pub(crate) page_size: usize,
-    pub(crate) faults: Vec<Fault>,
-    pub(crate) log: Vec<Logged>,
+    pub workflow_commits: Vec<String>,
+    pub immutable_enabled: bool,
+    pub digest_mode: DigestMode,
+    pub page_size: usize,
+    pub faults: Vec<Fault>,
+    pub log: Vec<Logged>,
     /// Canned answers for read-only endpoints, by path after `/repos/octo/demo` or absolute.
-    pub(crate) canned: BTreeMap<String, (u16, Value)>,
+    pub canned: BTreeMap<String, (u16, Value)>,
     next_id: u64,
     next_request: u64,
     api_base: String,
@@ -128,7 +132,7 @@ impl State {
         self.next_id
     }
 
-    pub(crate) fn add_release(&mut self, tag: &str, commit: &str, draft: bool) -> u64 {
+    pub fn add_release(&mut self, tag: &str, commit: &str, draft: bool) -> u64 {
         let id = self.fresh_id();
         self.releases.push(FakeRelease {
             id,
@@ -144,13 +148,7 @@ impl State {
         id
     }
 
-    pub(crate) fn add_asset(
-        &mut self,
-        release_id: u64,
-        name: &str,
-        bytes: &[u8],
-        state: &str,
-    ) -> u64 {
+    pub fn add_asset(&mut self, release_id: u64, name: &str, bytes: &[u8], state: &str) -> u64 {
         let id = self.fresh_id();
         let release = self.release_mut(release_id).expect("release exists");
         release.assets.push(FakeAsset {
@@ -164,13 +162,13 @@ impl State {
     }
 
     /// A lightweight tag.
-    pub(crate) fn add_lightweight_tag(&mut self, tag: &str, commit: &str) {
+    pub fn add_lightweight_tag(&mut self, tag: &str, commit: &str) {
         self.refs
             .insert(format!("tags/{tag}"), ("commit".into(), commit.into()));
     }
 
     /// An annotated tag; returns the tag object sha.
-    pub(crate) fn add_annotated_tag(&mut self, tag: &str, commit: &str) -> String {
+    pub fn add_annotated_tag(&mut self, tag: &str, commit: &str) -> String {
         let sha = self.new_sha();
         self.tag_objects
             .insert(sha.clone(), (tag.into(), "commit".into(), commit.into()));
@@ -179,7 +177,8 @@ impl State {
         sha
     }
 
-    pub(crate) fn release(&self, id: u64) -> Option<&FakeRelease> {
+    #[must_use]
+    pub fn release(&self, id: u64) -> Option<&FakeRelease> {
         self.releases.iter().find(|r| r.id == id)
     }
 
@@ -192,7 +191,8 @@ impl State {
         format!("{:040x}", u128::from(id) * 0x9e37_79b9_7f4a_7c15)
     }
 
-    pub(crate) fn requests(&self, host: Host, method: &str) -> Vec<&Request> {
+    #[must_use]
+    pub fn requests(&self, host: Host, method: &str) -> Vec<&Request> {
         self.log
             .iter()
             .filter(|l| l.host == host && l.request.method == method)
@@ -200,17 +200,11 @@ impl State {
             .collect()
     }
 
-    pub(crate) fn fault(
-        &mut self,
-        host: Host,
-        method: &'static str,
-        suffix: &str,
-        action: FaultAction,
-    ) {
+    pub fn fault(&mut self, host: Host, method: &'static str, suffix: &str, action: FaultAction) {
         self.fault_times(host, method, suffix, action, 1);
     }
 
-    pub(crate) fn fault_times(
+    pub fn fault_times(
         &mut self,
         host: Host,
         method: &'static str,
@@ -230,18 +224,21 @@ impl State {
 
 /// The running fake.
 #[derive(Clone)]
-pub(crate) struct FakeGitHub {
+pub struct FakeGitHub {
     state: Arc<Mutex<State>>,
-    pub(crate) api_base: String,
-    pub(crate) upload_base: String,
+    pub api_base: String,
+    pub upload_base: String,
 }
 
 impl FakeGitHub {
-    pub(crate) fn start(token: &str) -> Self {
+    #[must_use]
+    pub fn start(token: &str) -> Self {
         let state = Arc::new(Mutex::new(State {
             token: token.to_owned(),
             push_access: true,
+            login: "octo-releaser".to_owned(),
             releases: Vec::new(),
+            unlisted: Vec::new(),
             refs: BTreeMap::new(),
             tag_objects: BTreeMap::new(),
             commits: Vec::new(),
@@ -274,7 +271,7 @@ impl FakeGitHub {
         }
     }
 
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+    pub fn state(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -412,6 +409,7 @@ fn route_api(state: &mut State, request: &Request) -> Reply {
                 .releases
                 .iter()
                 .filter(|r| !r.draft || state.push_access)
+                .filter(|r| !state.unlisted.contains(&r.id))
                 .map(|r| release_json(state, r))
                 .collect();
             paginate(state, request, &items)
@@ -473,8 +471,29 @@ fn canned(state: &mut State, path: &str, request: &Request) -> Reply {
             }
             Reply::json(*status, value)
         }
-        None => not_found(),
+        None => identity(state, path),
     }
+}
+
+/// `GET /user` and the user's permission on the repository, derived from `login` and
+/// `push_access` (`write` with push access, else `read`), when no canned answer is set.
+/// See: github-release.md §1e (`collaborators/{user}/permission`: `permission`, `role_name`).
+fn identity(state: &State, path: &str) -> Reply {
+    if path == "/user" {
+        return Reply::json(200, &json!({"login": state.login, "type": "User"}));
+    }
+    let permission_path = format!(
+        "/repos/{OWNER}/{REPO}/collaborators/{}/permission",
+        state.login
+    );
+    if path == permission_path {
+        let role = if state.push_access { "write" } else { "read" };
+        return Reply::json(
+            200,
+            &json!({"permission": role, "role_name": role, "user": {"login": state.login}}),
+        );
+    }
+    not_found()
 }
 
 fn strip_paging(query: &str) -> String {
@@ -817,7 +836,8 @@ fn download(state: &State, request: &Request) -> Reply {
     }
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .fold(String::new(), |mut hex, b| {

@@ -10,17 +10,18 @@ use std::thread;
 
 /// A parsed request.
 #[derive(Debug, Clone)]
-pub(crate) struct Request {
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) query: String,
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: String,
     /// Header names lower-cased.
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Request {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(key, _)| key == name)
@@ -28,7 +29,8 @@ impl Request {
     }
 
     /// A decoded query parameter.
-    pub(crate) fn query_param(&self, name: &str) -> Option<String> {
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<String> {
         url::form_urlencoded::parse(self.query.as_bytes())
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
@@ -37,7 +39,7 @@ impl Request {
 
 /// A response, or a dropped connection.
 #[derive(Debug, Clone)]
-pub(crate) enum Reply {
+pub enum Reply {
     Respond {
         status: u16,
         headers: Vec<(String, String)>,
@@ -47,7 +49,8 @@ pub(crate) enum Reply {
 }
 
 impl Reply {
-    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
+    #[must_use]
+    pub fn json(status: u16, value: &serde_json::Value) -> Self {
         Reply::Respond {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -55,7 +58,8 @@ impl Reply {
         }
     }
 
-    pub(crate) fn with_header(mut self, name: &str, value: &str) -> Self {
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let Reply::Respond { headers, .. } = &mut self {
             headers.push((name.to_owned(), value.to_owned()));
         }
@@ -63,10 +67,10 @@ impl Reply {
     }
 }
 
-pub(crate) type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+pub type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
 
 /// Starts a server; it lives until the test process ends.
-pub(crate) fn serve(handler: Handler) -> SocketAddr {
+pub fn serve(handler: Handler) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
