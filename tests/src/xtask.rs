@@ -60,6 +60,11 @@ pub fn xtask_command(args: &[&str]) -> Command {
         .envs(GIT_ENV.iter().copied())
         .env("PYSHIP_NO_PROGRESS", "1")
         .env_remove("PYSHIP_PYTHON")
+        // A token or GitHub endpoint of the person running the tests must never reach a test.
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("PYSHIP_GITHUB_API_URL")
+        .env_remove("PYSHIP_GITHUB_UPLOAD_URL")
         .stdin(Stdio::null());
     command
 }
@@ -67,8 +72,15 @@ pub fn xtask_command(args: &[&str]) -> Command {
 /// Runs xtask with `args` in `cwd` and captures everything.
 #[must_use]
 pub fn run_xtask(cwd: &Path, args: &[&str]) -> Run {
+    run_xtask_with_env(cwd, args, &[])
+}
+
+/// Runs xtask with `args` in `cwd` and extra environment variables, and captures everything.
+#[must_use]
+pub fn run_xtask_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = xtask_command(args)
         .current_dir(cwd)
+        .envs(env.iter().copied())
         .output()
         .expect("failed to run xtask");
     Run {

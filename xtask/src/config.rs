@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context as _, bail};
 use pyship_verify::Target;
 use serde::Deserialize;
+use url::Url;
 
 /// Environment variable naming a Python interpreter that already has the build frontend.
 pub(crate) const PYTHON_ENV: &str = "PYSHIP_PYTHON";
@@ -18,6 +19,10 @@ pub(crate) const TEST_PYTHON_ENV: &str = "PYSHIP_TEST_PYTHON";
 pub(crate) const PUBLISH_VENV_ENV: &str = "PYSHIP_PUBLISH_VENV";
 /// Environment variable that hides progress bars (as `NO_COLOR` does colour).
 const NO_PROGRESS_ENV: &str = "PYSHIP_NO_PROGRESS";
+/// Environment variable overriding `github-api-url` (GitHub Enterprise, tests).
+pub(crate) const GITHUB_API_URL_ENV: &str = "PYSHIP_GITHUB_API_URL";
+/// Environment variable overriding `github-upload-url`.
+pub(crate) const GITHUB_UPLOAD_URL_ENV: &str = "PYSHIP_GITHUB_UPLOAD_URL";
 
 /// The table's keys as written in `Cargo.toml`; every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -30,6 +35,21 @@ struct RawConfig {
     dist_dir: Option<String>,
     remote: Option<String>,
     build_command: Option<Vec<String>>,
+    github_repository: Option<String>,
+    github_api_url: Option<String>,
+    github_upload_url: Option<String>,
+}
+
+/// Where the GitHub side of a release lives. Unset fields mean github.com and the repository of
+/// the remote's github.com URL.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GitHubSettings {
+    /// `owner/name`, when set explicitly (needed when the remote is not a github.com URL).
+    pub(crate) repository: Option<String>,
+    /// REST base URL, ending in `/` (GitHub Enterprise: `https://host/api/v3/`).
+    pub(crate) api_url: Option<Url>,
+    /// Upload base URL, ending in `/` (GitHub Enterprise: `https://host/api/uploads/`).
+    pub(crate) upload_url: Option<Url>,
 }
 
 /// The validated release configuration. Paths are absolute.
@@ -51,6 +71,8 @@ pub(crate) struct Config {
     pub(crate) remote: String,
     /// A custom build command (placeholders `{python}`, `{project}`, `{outdir}`), if configured.
     pub(crate) build_command: Option<Vec<String>>,
+    /// The GitHub repository and API endpoints.
+    pub(crate) github: GitHubSettings,
 }
 
 impl Config {
@@ -67,7 +89,7 @@ impl Config {
             .context("failed to read the workspace with `cargo metadata`")?;
         let root = PathBuf::from(metadata.workspace_root);
         let manifest = root.join("Cargo.toml");
-        let raw = match metadata.workspace_metadata.get("pyship") {
+        let mut raw = match metadata.workspace_metadata.get("pyship") {
             None => RawConfig::default(),
             Some(table) => RawConfig::deserialize(table).with_context(|| {
                 format!(
@@ -76,6 +98,14 @@ impl Config {
                 )
             })?,
         };
+        for (env, key) in [
+            (GITHUB_API_URL_ENV, &mut raw.github_api_url),
+            (GITHUB_UPLOAD_URL_ENV, &mut raw.github_upload_url),
+        ] {
+            if let Some(value) = non_empty_env(env) {
+                *key = Some(value.to_string_lossy().trim().to_owned());
+            }
+        }
         Config::from_raw(root, raw)
             .with_context(|| format!("invalid release config in `{}`", manifest.display()))
     }
@@ -115,6 +145,20 @@ impl Config {
             target,
             remote,
             build_command: raw.build_command,
+            github: GitHubSettings {
+                repository: raw
+                    .github_repository
+                    .map(|value| github_repository(&value))
+                    .transpose()?,
+                api_url: raw
+                    .github_api_url
+                    .map(|value| github_url("github-api-url", &value))
+                    .transpose()?,
+                upload_url: raw
+                    .github_upload_url
+                    .map(|value| github_url("github-upload-url", &value))
+                    .transpose()?,
+            },
         })
     }
 
@@ -156,6 +200,57 @@ fn relative_dir(key: &str, value: &str) -> anyhow::Result<PathBuf> {
         .components()
         .filter(|component| !matches!(component, Component::CurDir))
         .collect())
+}
+
+/// `owner/name` with GitHub's characters only.
+fn github_repository(value: &str) -> anyhow::Result<String> {
+    let valid_part = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    match value.split_once('/') {
+        Some((owner, name)) if valid_part(owner) && valid_part(name) => Ok(value.to_owned()),
+        _ => bail!(
+            "`workspace.metadata.pyship.github-repository` is `{value}`: expected `owner/name`"
+        ),
+    }
+}
+
+/// A GitHub base URL: https (plain http only on loopback, where tests run), no credentials,
+/// no query, and a trailing `/` so relative paths join below it.
+fn github_url(key: &str, value: &str) -> anyhow::Result<Url> {
+    let origin = format!("`workspace.metadata.pyship.{key}` (or its environment variable)");
+    let mut url =
+        Url::parse(value).map_err(|err| anyhow::anyhow!("{origin} is not a URL: {err}"))?;
+    let loopback = matches!(
+        url.host(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+    ) || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || url.host_str() == Some("localhost");
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        scheme => bail!(
+            "{origin} uses `{scheme}`: expected `https` (plain `http` only on a loopback address), because the token travels with every request"
+        ),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!(
+            "{origin} carries credentials: expected a URL without them; the token comes from `GITHUB_TOKEN`, `GH_TOKEN` or the keyring"
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!(
+            "{origin} has a query or fragment: expected a plain base URL such as `https://ghe.example/api/v3/`"
+        );
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
 }
 
 fn non_empty(key: &str, value: Option<String>, default: &str) -> anyhow::Result<String> {
@@ -252,6 +347,72 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("release-branch"), "{err}");
+    }
+
+    #[test]
+    fn ok_github_settings_normalised() {
+        let settings = config(RawConfig {
+            github_repository: Some("octo/demo.py".into()),
+            github_api_url: Some("https://ghe.example/api/v3".into()),
+            github_upload_url: Some("http://127.0.0.1:9/api/uploads/".into()),
+            ..RawConfig::default()
+        })
+        .unwrap()
+        .github;
+        assert_eq!(settings.repository.as_deref(), Some("octo/demo.py"));
+        assert_eq!(
+            settings.api_url.unwrap().as_str(),
+            "https://ghe.example/api/v3/"
+        );
+        assert_eq!(
+            settings.upload_url.unwrap().as_str(),
+            "http://127.0.0.1:9/api/uploads/"
+        );
+        assert!(
+            config(RawConfig::default())
+                .unwrap()
+                .github
+                .api_url
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn err_github_settings_name_key_and_expectation() {
+        let cases = [
+            (
+                RawConfig {
+                    github_api_url: Some("http://ghe.example/api/v3/".into()),
+                    ..RawConfig::default()
+                },
+                "github-api-url",
+                "expected `https`",
+            ),
+            (
+                RawConfig {
+                    github_upload_url: Some("https://user:pw@ghe.example/".into()),
+                    ..RawConfig::default()
+                },
+                "github-upload-url",
+                "carries credentials",
+            ),
+            (
+                RawConfig {
+                    github_repository: Some("octo/demo/extra".into()),
+                    ..RawConfig::default()
+                },
+                "github-repository",
+                "expected `owner/name`",
+            ),
+        ];
+        for (raw, key, expected) in cases {
+            let message = format!("{:#}", config(raw).unwrap_err());
+            assert!(
+                message.contains(key) && message.contains(expected),
+                "{message}"
+            );
+            assert!(!message.contains("pw@"), "{message}");
+        }
     }
 
     #[test]

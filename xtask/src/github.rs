@@ -1,19 +1,24 @@
 //! The read-only GitHub gates of `dry-run`: whether the token may push tags and create releases,
 //! whether the tag already exists (and where it points), and whether a release or draft for the
-//! tag exists. They run when the remote is on github.com and a token is set; otherwise each is
-//! UNKNOWN with the reason. Nothing here writes.
+//! tag exists. They run when the repository is known (a github.com remote, or the
+//! `github-repository` key) and a token is set; otherwise each is UNKNOWN with the reason.
+//! Nothing here writes to GitHub; the id of a draft found is recorded under `target/pyship/` so
+//! a later run finds it even when GitHub's listing lags.
 //! See: github-release.md §6 step 1.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use pyship_release::gates::{Answer, token_identity};
 use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
 use pyship_release::{CommitSha, GitHubClient, GitHubConfig, GitHubToken, SystemClock, TokenKind};
+use url::Url;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, GitHubSettings};
 use crate::gates::{Gate, ReleaseVersion};
 use crate::git;
+use crate::release_state::{self, DraftKey};
 
 const PERMISSIONS: &str = "github-permissions";
 const TAG: &str = "github-tag";
@@ -47,30 +52,75 @@ pub(crate) fn remote_gates(
         gates.push(Gate::unknown(RELEASE, "HEAD is not known"));
         return gates;
     };
-    let inspection = inspect_release(&client, &release.tag, &commit, None);
+    let key = DraftKey {
+        api: client.config().api_base.to_string(),
+        repository: client.repo_slug(),
+        tag: release.tag.clone(),
+    };
+    let state_dir = config.state_dir();
+    let recorded = release_state::recorded(&state_dir, &key);
+    let inspection = inspect_release(
+        &client,
+        &release.tag,
+        &commit,
+        recorded.as_ref().ok().copied().flatten(),
+    );
     gates.push(tag_gate(
         &release.tag,
         &inspection.tag,
         release.needs_version_change(),
     ));
-    gates.push(release_gate(&release.tag, &inspection.release));
+    let mut release_gate = release_gate(&release.tag, &inspection.release);
+    let note = match recorded {
+        Ok(recorded) => update_record(&state_dir, &key, recorded, &inspection.release),
+        Err(err) => Some(format!("the draft record was not read: {err:#}")),
+    };
+    if let Some(note) = note {
+        release_gate.evidence = format!("{}; {note}", release_gate.evidence);
+    }
+    gates.push(release_gate);
     gates
 }
 
-/// A client for the configured remote and the token's kind, or the reason there is none.
+/// Keeps the draft record in step with what GitHub showed, and says what was done when that
+/// matters to the reader.
+fn update_record(
+    state_dir: &Path,
+    key: &DraftKey,
+    recorded: Option<u64>,
+    check: &ReleaseCheck,
+) -> Option<String> {
+    let file = release_state::path(state_dir);
+    let result = match check {
+        ReleaseCheck::Draft { id, .. } if recorded == Some(*id) => {
+            return Some(format!("found by the id recorded in `{}`", file.display()));
+        }
+        ReleaseCheck::Draft { id, .. } => release_state::record(state_dir, key, *id)
+            .map(|()| format!("its id is now recorded in `{}`", file.display())),
+        ReleaseCheck::Absent | ReleaseCheck::Published { .. } if recorded.is_some() => {
+            release_state::forget(state_dir, key).map(|()| {
+                format!(
+                    "the stale draft id {} was dropped from `{}`",
+                    recorded.unwrap_or_default(),
+                    file.display()
+                )
+            })
+        }
+        _ => return None,
+    };
+    Some(result.unwrap_or_else(|err| format!("the draft record was not updated: {err:#}")))
+}
+
+/// A client for the configured repository and the token's kind, or the reason there is none.
 fn connect(config: &Config) -> Result<(GitHubClient, TokenKind), String> {
-    let url = git::remote_url(&config.root, &config.remote)
-        .ok()
-        .flatten()
-        .ok_or_else(|| format!("remote `{}` is not configured", config.remote))?;
-    let slug = git::github_repo(&url)
-        .ok_or_else(|| format!("remote `{}` (`{url}`) is not on github.com", config.remote))?;
-    let token = config::github_token()
-        .ok_or("no GitHub token: set `GITHUB_TOKEN` or `GH_TOKEN` to run the GitHub checks")?;
+    let slug = repository(config)?;
     let (owner, repo) = slug
         .split_once('/')
-        .expect("github_repo returns owner/repo");
+        .expect("repository names are owner/name");
+    let token = config::github_token()
+        .ok_or("no GitHub token: set `GITHUB_TOKEN` or `GH_TOKEN` to run the GitHub checks")?;
     let mut github = GitHubConfig::new(owner, repo);
+    (github.api_base, github.upload_base) = endpoints(&config.github)?;
     // A dry run asks a handful of questions; it should not sit out a long rate-limit reset.
     github.timeout = Duration::from_secs(30);
     github.max_wait = Duration::from_mins(1);
@@ -79,6 +129,44 @@ fn connect(config: &Config) -> Result<(GitHubClient, TokenKind), String> {
     GitHubClient::new(github, Some(token), Arc::new(SystemClock))
         .map(|client| (client, kind))
         .map_err(|err| format!("cannot set up the GitHub client: {err}"))
+}
+
+/// `owner/name`: the `github-repository` key, else the github.com URL of the remote.
+pub(crate) fn repository(config: &Config) -> Result<String, String> {
+    if let Some(repository) = &config.github.repository {
+        return Ok(repository.clone());
+    }
+    let url = git::remote_url(&config.root, &config.remote)
+        .ok()
+        .flatten()
+        .ok_or_else(|| format!("remote `{}` is not configured", config.remote))?;
+    git::github_repo(&url).ok_or_else(|| {
+        format!(
+            "remote `{}` (`{url}`) is not on github.com; set `workspace.metadata.pyship.github-repository` for another host",
+            config.remote
+        )
+    })
+}
+
+/// The REST and upload base URLs: github.com's unless configured. An Enterprise API base
+/// ending in `/api/v3/` implies the uploads base `/api/uploads/` on the same host.
+fn endpoints(settings: &GitHubSettings) -> Result<(Url, Url), String> {
+    let defaults = GitHubConfig::new("", "");
+    let Some(api) = settings.api_url.clone() else {
+        let upload = settings.upload_url.clone().unwrap_or(defaults.upload_base);
+        return Ok((defaults.api_base, upload));
+    };
+    if let Some(upload) = settings.upload_url.clone() {
+        return Ok((api, upload));
+    }
+    let Some(prefix) = api.path().strip_suffix("api/v3/") else {
+        return Err(format!(
+            "`github-api-url` is `{api}` but `github-upload-url` is not set, and it cannot be derived: expected an API path ending in `/api/v3/`"
+        ));
+    };
+    let mut upload = api.clone();
+    upload.set_path(&format!("{prefix}api/uploads/"));
+    Ok((api, upload))
 }
 
 fn permissions_gate(client: &GitHubClient, kind: TokenKind) -> Gate {
@@ -149,6 +237,12 @@ fn release_gate(tag: &str, check: &ReleaseCheck) -> Gate {
             RELEASE,
             format!("{} drafts for `{tag}`: {ids:?}", ids.len()),
         ),
+        ReleaseCheck::RecordedIdMismatch { id, found } => Gate::fail(
+            RELEASE,
+            format!(
+                "the draft id {id} recorded for `{tag}` is now a release for `{found}`: the record is not trusted and nothing is reused; check the releases on GitHub"
+            ),
+        ),
         ReleaseCheck::DraftsInvisible => Gate::unknown(
             RELEASE,
             "the token has no push access, so GitHub hides drafts from it",
@@ -183,6 +277,30 @@ mod tests {
     }
 
     #[test]
+    fn ok_endpoints_default_enterprise_and_explicit() {
+        let (api, upload) = endpoints(&GitHubSettings::default()).unwrap();
+        assert_eq!(
+            (api.as_str(), upload.as_str()),
+            ("https://api.github.com/", "https://uploads.github.com/")
+        );
+        let enterprise = GitHubSettings {
+            api_url: Some(Url::parse("https://ghe.example/api/v3/").unwrap()),
+            ..GitHubSettings::default()
+        };
+        let (_, upload) = endpoints(&enterprise).unwrap();
+        assert_eq!(upload.as_str(), "https://ghe.example/api/uploads/");
+        let odd = GitHubSettings {
+            api_url: Some(Url::parse("https://ghe.example/rest/").unwrap()),
+            ..GitHubSettings::default()
+        };
+        let message = endpoints(&odd).unwrap_err();
+        assert!(
+            message.contains("`github-upload-url` is not set"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn release_gate_verdicts() {
         let cases = [
             (ReleaseCheck::Absent, Verdict::Pass),
@@ -205,6 +323,13 @@ mod tests {
                 Verdict::Fail,
             ),
             (ReleaseCheck::DraftsInvisible, Verdict::Unknown),
+            (
+                ReleaseCheck::RecordedIdMismatch {
+                    id: 1,
+                    found: "v0.9.0".to_owned(),
+                },
+                Verdict::Fail,
+            ),
         ];
         for (check, verdict) in cases {
             assert_eq!(release_gate("v1.0.0", &check).verdict, verdict, "{check:?}");

@@ -16,6 +16,7 @@ mod git;
 mod github;
 mod plan;
 mod python;
+mod release_state;
 mod test;
 mod verify;
 mod version;

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::gates::{Gate, ReleaseVersion};
-use crate::git;
 use crate::verify::sha256sums_text;
 
 /// What every planned write says about itself in a dry run.
@@ -141,21 +140,10 @@ fn upload_url(target: Target) -> &'static str {
 }
 
 fn github_repo(config: &Config) -> String {
-    match git::remote_url(&config.root, &config.remote) {
-        Ok(Some(url)) => git::github_repo(&url).map_or_else(
-            || {
-                format!(
-                    "the GitHub repository of `{}` (`{url}` is not a GitHub URL)",
-                    config.remote
-                )
-            },
-            |repo| format!("`{repo}`"),
-        ),
-        _ => format!(
-            "the GitHub repository of `{}` (no such remote)",
-            config.remote
-        ),
-    }
+    crate::github::repository(config).map_or_else(
+        |reason| format!("the GitHub repository of `{}` ({reason})", config.remote),
+        |repo| format!("`{repo}`"),
+    )
 }
 
 /// The remote checks a real release makes that nothing here can make yet. Each is UNKNOWN with

@@ -57,6 +57,14 @@ pub enum ReleaseCheck {
         /// Draft ids.
         ids: Vec<u64>,
     },
+    /// The release id an earlier run recorded for this tag now belongs to another tag: the
+    /// record cannot be trusted, and nothing is reused.
+    RecordedIdMismatch {
+        /// The recorded id.
+        id: u64,
+        /// The tag that release is for now.
+        found: String,
+    },
     /// The token has no push access, so drafts are hidden from it.
     DraftsInvisible,
     /// The question could not be answered.
@@ -119,6 +127,9 @@ fn check_release(client: &GitHubClient, tag: &str, recorded_id: Option<u64>) -> 
         },
         Err(ReleaseError::MultipleDrafts { ids, .. }) => ReleaseCheck::MultipleDrafts { ids },
         Err(ReleaseError::DraftsInvisible { .. }) => ReleaseCheck::DraftsInvisible,
+        Err(ReleaseError::RecordedIdMismatch { id, found, .. }) => {
+            ReleaseCheck::RecordedIdMismatch { id, found }
+        }
         Err(error) => ReleaseCheck::Failed {
             message: error_chain(&error),
         },
