@@ -116,6 +116,64 @@ fn err_t19_local_and_central_names_differ() {
     assert_error(&verify(&zip.to_bytes()), "ZIP-04");
 }
 
+/// The one ZIP-01 error about a file that is no zip at all, with no other ZIP finding beside it.
+#[track_caller]
+fn only_not_a_zip(bytes: &[u8]) -> Finding {
+    let findings = verify(bytes);
+    let zip: Vec<&Finding> = findings.iter().filter(|f| f.id.group() == "ZIP").collect();
+    assert!(
+        zip.len() == 1 && zip[0].id.as_str() == "ZIP-01" && zip[0].severity == Severity::Error,
+        "expected one ZIP-01 error, got:\n{}",
+        summary(&findings)
+    );
+    let finding = zip[0].clone();
+    assert!(
+        finding.message.starts_with("not a zip archive: "),
+        "{finding:?}"
+    );
+    finding
+}
+
+#[test]
+fn err_text_file_named_whl_is_not_a_zip_archive_zip01() {
+    let text = b"hello, this is plain text and not a wheel\n".repeat(40);
+    let finding = only_not_a_zip(&text);
+    assert!(
+        finding.message.contains("`hello, this is p`...")
+            && finding.message.contains(&format!(
+                "no end of central directory record is in its last {} bytes",
+                text.len()
+            )),
+        "{finding:?}"
+    );
+    assert!(!finding.message.contains("prefix"), "{finding:?}");
+}
+
+#[test]
+fn err_empty_file_named_whl_is_not_a_zip_archive_zip01() {
+    let finding = only_not_a_zip(b"");
+    assert!(finding.message.contains("the file is empty"), "{finding:?}");
+}
+
+#[test]
+fn err_gzip_and_tar_named_whl_are_named_as_what_they_are_zip01() {
+    let sdist = pyship_tests::tarwriter::baseline_sdist();
+    let finding = only_not_a_zip(&sdist);
+    assert!(finding.message.contains("gzip-compressed"), "{finding:?}");
+    // A plain tar passes ZIP-17's header check, but it is no zip, so only ZIP-01 is reported.
+    let tar = pyship_tests::tarwriter::baseline_tar().finish();
+    let finding = only_not_a_zip(&tar);
+    assert!(finding.message.contains("uncompressed tar"), "{finding:?}");
+}
+
+#[test]
+fn err_binary_junk_named_whl_is_quoted_escaped_zip01() {
+    let junk: Vec<u8> = (0..=255u8).rev().cycle().take(3000).collect();
+    let finding = only_not_a_zip(&junk);
+    assert!(finding.message.contains(r"`\xff\xfe\xfd"), "{finding:?}");
+    assert!(finding.message.is_ascii() && !finding.message.contains('\u{1b}'));
+}
+
 #[test]
 fn err_t21_cd_size_zero() {
     let mut zip = WheelBuilder::baseline().zip();
@@ -128,7 +186,15 @@ fn err_t23_prefix_bytes_with_fixed_offsets() {
     let mut zip = WheelBuilder::baseline().zip();
     zip.prefix = vec![0x90; 100];
     zip.offsets_include_prefix = true;
-    assert_error(&verify(&zip.to_bytes()), "ZIP-01");
+    let findings = verify(&zip.to_bytes());
+    assert_error(&findings, "ZIP-01");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.message.contains("prefix bytes") && f.message.contains(r"`\x90\x90")),
+        "{}",
+        summary(&findings)
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod path;
 pub mod record;
 pub mod sdist;
+mod sniff;
 pub mod target;
 pub mod wheel;
 pub mod whf;

@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek};
 
 use crate::check::{CheckId, Findings};
+use crate::sniff;
 
 pub use stream::for_each_chunk;
 
@@ -108,7 +109,9 @@ pub fn read_strict<R: Read + Seek>(
     findings: &mut Findings,
 ) -> io::Result<Option<ZipArchive>> {
     let mut src = Source::new(reader, len)?;
-    check_polyglot(&mut src, findings)?;
+    if !check_start(&mut src, findings)? {
+        return Ok(None);
+    }
     src.goto(0)?;
 
     // Step 1: local headers and data, contiguous from offset 0.
@@ -155,6 +158,85 @@ pub fn read_strict<R: Read + Seek>(
         entries,
         within_limits,
     }))
+}
+
+/// How the file begins, judged before any record is parsed.
+enum Start {
+    /// With a local header or an end record: a zip as far as the start goes.
+    Zip,
+    /// With something else, but an end record lies near the end: a zip with prefix bytes.
+    Prefixed { head: Vec<u8> },
+    /// With something else, and no end record where one must be: not a zip at all.
+    NotZip { head: Vec<u8>, window: u64 },
+}
+
+impl Start {
+    /// Reads the first bytes and, when they are not a zip record, looks for the end record in
+    /// the last 65,557 bytes (its 22 bytes plus the longest comment), where every reader that
+    /// locates the central directory looks.
+    /// See: APPNOTE.TXT 4.3.16.
+    fn sniff<R: Read + Seek>(src: &mut Source<'_, R>) -> io::Result<Start> {
+        let mut head = vec![0u8; usize::try_from(src.len().min(512)).unwrap_or(512)];
+        src.goto(0)?;
+        src.read_exact(&mut head)?;
+        let sig = head
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        if matches!(sig, Some(records::LFH_SIG | records::EOCD_SIG)) {
+            return Ok(Start::Zip);
+        }
+        let window = src.len().min(22 + 65_535);
+        let mut tail = vec![0u8; usize::try_from(window).unwrap_or(0)];
+        src.goto(src.len() - window)?;
+        src.read_exact(&mut tail)?;
+        let has_end = tail.windows(4).rev().skip(18).any(|w| w == b"PK\x05\x06");
+        Ok(if has_end {
+            Start::Prefixed { head }
+        } else {
+            Start::NotZip { head, window }
+        })
+    }
+}
+
+/// ZIP-01 and ZIP-17 on how the file begins. Returns whether the records can be scanned.
+fn check_start<R: Read + Seek>(
+    src: &mut Source<'_, R>,
+    findings: &mut Findings,
+) -> io::Result<bool> {
+    let start = Start::sniff(src)?;
+    if let Start::NotZip { head, window } = &start {
+        // Nothing else is said about a file that is no zip: every other rule would only echo it.
+        findings.error(ID_01, None, not_a_zip(head, *window));
+        return Ok(false);
+    }
+    check_polyglot(src, findings)?;
+    let Start::Prefixed { head } = &start else {
+        return Ok(true);
+    };
+    findings.error(
+        ID_01,
+        None,
+        format!(
+            "archive does not start with a local file header at offset 0 (it starts with {}); \
+             expected no prefix bytes before the first entry",
+            sniff::quote(head)
+        ),
+    );
+    Ok(false)
+}
+
+/// The ZIP-01 message for a file that is no zip at all: what it is, and what is missing.
+fn not_a_zip(head: &[u8], window: u64) -> String {
+    let found = sniff::describe(head);
+    let missing = if head.is_empty() {
+        String::new()
+    } else {
+        format!(" and no end of central directory record is in its last {window} bytes")
+    };
+    format!(
+        "not a zip archive: {found}{missing}; expected a zip file starting with a local file \
+         header (`PK\\x03\\x04`)"
+    )
 }
 
 const ID_01: CheckId = CheckId("ZIP-01");
