@@ -8,6 +8,7 @@ use std::process::Command;
 use pyship_tests::python::{build_project, test_python};
 use pyship_tests::repo::{copy_dir, workspace_root};
 use pyship_tests::xtask::run_xtask;
+use pyship_tests::zipwriter::{BASELINE_FILENAME, WheelBuilder};
 use tempfile::TempDir;
 
 /// The example built into a fresh temp dir: (temp dir, dist dir, artifacts).
@@ -107,6 +108,7 @@ fn verify_json_document_has_schema_digests_and_finding_ids() {
     assert_eq!(document["clean"], false);
     assert_eq!(document["counts"]["artifacts"], 3);
     assert_eq!(document["counts"]["errors"], 1, "{document:#}");
+    assert_eq!(document["errors"], serde_json::json!([]), "{document:#}");
 
     let listed = document["artifacts"].as_array().unwrap();
     for artifact in &artifacts {
@@ -188,6 +190,65 @@ fn verify_nonexistent_path_exits_2_naming_it() {
     let run = run_xtask(dir.path(), &["verify", arg(&missing), "--target=pypi"]);
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains(arg(&missing)), "{}", run.stderr);
+}
+
+#[test]
+fn verify_json_nonexistent_path_prints_a_document_naming_it_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-1.0.tar.gz");
+    let run = run_xtask(
+        dir.path(),
+        &["verify", "--format=json", arg(&missing), "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", run.stdout));
+    assert_eq!(document["schema_version"], 1);
+    assert_eq!(document["clean"], false);
+    assert_eq!(document["target"], "pypi");
+    assert_eq!(document["artifacts"], serde_json::json!([]));
+    let errors = document["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{document:#}");
+    assert_eq!(errors[0]["path"], arg(&missing));
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(arg(&missing)) && message.contains("does not exist"),
+        "{message}"
+    );
+    // The human line still goes to stderr, as in human mode.
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_json_empty_directory_prints_a_document_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_xtask(
+        dir.path(),
+        &["verify", "--format=json", arg(dir.path()), "--target=pypi"],
+    );
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(document["schema_version"], 1);
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("no artifacts found"), "{document:#}");
+}
+
+#[test]
+fn verify_human_output_escapes_control_characters_in_member_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = dir.path().join(BASELINE_FILENAME);
+    let bytes = WheelBuilder::baseline()
+        .file("foo/\u{1b}[2Jred.py", b"X = 1\n")
+        .bytes();
+    std::fs::write(&wheel, bytes).unwrap();
+    let run = run_xtask(dir.path(), &["verify", arg(&wheel), "--target=pypi"]);
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains(r"foo/\u{1b}[2Jred.py"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

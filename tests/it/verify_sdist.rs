@@ -430,11 +430,92 @@ fn err_empty_file_sd01() {
 
 // SD-02/SD-03: tar headers and PAX.
 
+/// The only finding about `bytes`, which must be an error with `id` whose message starts with
+/// `start`, is ASCII and contains no control character.
+#[track_caller]
+fn only_error(bytes: &[u8], id: &str, start: &str) -> Finding {
+    let all = findings(bytes);
+    assert!(
+        all.len() == 1 && all[0].id.as_str() == id && all[0].severity == Severity::Error,
+        "expected exactly one {id} error, got {all:#?}"
+    );
+    let finding = all[0].clone();
+    assert!(finding.message.starts_with(start), "{finding:?}");
+    assert!(
+        finding.message.is_ascii() && !finding.message.chars().any(|c| c.is_ascii_control()),
+        "{finding:?}"
+    );
+    finding
+}
+
 #[test]
-fn err_gzip_of_something_that_is_not_tar_sd02() {
+fn err_gzip_of_text_that_is_not_tar_sd02() {
     let text = "not a tar archive\n".repeat(100);
-    let finding = assert_error(&gzip(text.as_bytes()), "SD-02");
-    assert!(finding.message.contains("`chksum`"), "{finding:?}");
+    let finding = only_error(&gzip(text.as_bytes()), "SD-02", "not a tar archive: ");
+    assert!(
+        finding.message.contains("bad header checksum at offset 0")
+            && finding.message.contains("`not a tar archiv`..."),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_gzip_of_binary_junk_is_not_tar_with_escaped_bounded_bytes_sd02() {
+    // Control bytes, an ANSI escape and a backtick: none may reach a terminal as they are.
+    let mut junk = b"\x1b[31m`\x00\x07\xff".to_vec();
+    junk.extend((0..4000u32).map(|i| (i * 7 % 251) as u8));
+    let finding = only_error(&gzip(&junk), "SD-02", "not a tar archive: ");
+    assert!(
+        finding.message.contains("bad header checksum at offset 0")
+            && finding.message.contains(r"`\x1b[31m\x60\x00\x07\xff"),
+        "{finding:?}"
+    );
+    assert!(finding.message.len() < 400, "{finding:?}");
+}
+
+#[test]
+fn err_gzip_of_nothing_or_of_a_few_bytes_is_not_tar_sd02() {
+    let finding = only_error(&gzip(b""), "SD-02", "not a tar archive: ");
+    assert!(finding.message.contains("no data"), "{finding:?}");
+    let finding = only_error(&gzip(b"hello\n"), "SD-02", "not a tar archive: ");
+    assert!(
+        finding
+            .message
+            .contains(r"only 6 bytes, starting with `hello\n`"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_text_file_named_tar_gz_is_not_gzip_sd01() {
+    let finding = only_error(b"just some text\n", "SD-01", "not a gzip stream: ");
+    assert!(
+        finding.message.contains(r"starts with `just some text\n`")
+            && finding.message.contains("expected the gzip magic"),
+        "{finding:?}"
+    );
+}
+
+#[test]
+fn err_gzip_truncated_in_its_header_says_where_sd01() {
+    let finding = only_error(&[0x1f, 0x8b, 8, 0, 0], "SD-01", "gzip header is truncated");
+    assert!(finding.message.contains("after 5 bytes"), "{finding:?}");
+}
+
+#[test]
+fn err_tar_bad_checksum_after_the_first_header_names_its_offset_sd02() {
+    let mut tar = baseline_tar();
+    let offset = tar.unfinished().len();
+    let mut header = Header::file(&root("x.py"), 1);
+    header.checksum_delta = 1;
+    tar.entry(&header, b"x");
+    let finding = assert_error(&finished(&tar), "SD-02");
+    assert!(
+        finding.message.starts_with(&format!(
+            "tar header at offset {offset}: bad tar header checksum"
+        )),
+        "{finding:?}"
+    );
 }
 
 #[test]

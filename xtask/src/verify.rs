@@ -58,50 +58,184 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
-    // The workspace config is needed only for what the command line leaves out.
-    let config = if args.paths.is_empty() || args.target.is_none() {
-        Some(Config::load(manifest_path)?)
-    } else {
-        None
-    };
-    let paths = match (&config, args.paths.is_empty()) {
-        (Some(config), true) => vec![config.dist_dir.clone()],
-        _ => args.paths.clone(),
-    };
-    let target = args
-        .target
-        .or(config.as_ref().map(|config| config.target))
-        .unwrap_or(Target::Pypi);
+    let plan = Plan::load(args, manifest_path);
+    let target = plan.as_ref().ok().map(|plan| plan.target);
+    let outcome = plan.map_err(|failure| (None, failure)).and_then(|plan| {
+        let files = files_to_verify(&plan.paths).map_err(|failure| (None, failure))?;
+        verify_and_sum(args, &plan, &files)
+    });
 
-    let files = collect_artifacts(&paths)?;
-    if files.is_empty() {
-        let listed: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        eprintln!(
-            "error: no artifacts found in {}; expected at least one wheel (`.whl`) or sdist (`.tar.gz`)",
-            listed.join(", ")
-        );
-        return Ok(ExitStatus::Failure);
+    // Every outcome is printed in the chosen format: with `--format json`, stdout always
+    // carries one document, even when no artifact could be verified.
+    let (report, failure) = match outcome {
+        Ok(report) => (Some(report), None),
+        Err((report, failure)) => (report, Some(failure)),
+    };
+    if let Some(failure) = &failure {
+        failure.print();
     }
-    let managed = Venv::at(&build_venv_dir(config.as_ref()));
+    match args.format {
+        Format::Json => {
+            let document = run_json(target, report.as_ref(), failure.as_ref(), args.strict);
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+        Format::Human => {
+            if let Some(report) = &report {
+                print_report(report, args.strict);
+            }
+        }
+    }
+    Ok(match (failure, report) {
+        (Some(failure), _) => failure.status,
+        (None, Some(report)) if report.is_clean(args.strict) => ExitStatus::Success,
+        (None, _) => ExitStatus::Failure,
+    })
+}
+
+/// Why `verify` could not produce (or finish) its report, and the exit status that says so.
+struct Failure {
+    /// 1 when no artifact was found, 2 for a path that cannot be read or an internal error.
+    status: ExitStatus,
+    /// The path the failure is about, when there is one.
+    path: Option<PathBuf>,
+    error: anyhow::Error,
+}
+
+impl Failure {
+    fn error(error: anyhow::Error) -> Failure {
+        Failure {
+            status: ExitStatus::Error,
+            path: None,
+            error,
+        }
+    }
+
+    fn print(&self) {
+        eprintln!("error: {}", self.error);
+        for cause in self.error.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let causes: Vec<String> = self
+            .error
+            .chain()
+            .skip(1)
+            .map(ToString::to_string)
+            .collect();
+        json!({
+            "message": self.error.to_string(),
+            "path": self.path,
+            "causes": causes,
+        })
+    }
+}
+
+/// What to verify, from the command line and the config.
+struct Plan {
+    target: Target,
+    /// Artifacts or directories holding them.
+    paths: Vec<PathBuf>,
+    /// pyship's build venv, whose `readme_renderer` renders reST when `--python` is not given.
+    build_venv: PathBuf,
+}
+
+impl Plan {
+    fn load(args: &VerifyArgs, manifest_path: Option<&Path>) -> Result<Plan, Failure> {
+        // The workspace config is needed only for what the command line leaves out.
+        let config = if args.paths.is_empty() || args.target.is_none() {
+            Some(Config::load(manifest_path).map_err(Failure::error)?)
+        } else {
+            None
+        };
+        let paths = match (&config, args.paths.is_empty()) {
+            (Some(config), true) => vec![config.dist_dir.clone()],
+            _ => args.paths.clone(),
+        };
+        let target = args
+            .target
+            .or(config.as_ref().map(|config| config.target))
+            .unwrap_or(Target::Pypi);
+        Ok(Plan {
+            target,
+            paths,
+            build_venv: build_venv_dir(config.as_ref()),
+        })
+    }
+}
+
+/// The artifact files under `paths`; none at all is a failure (exit 1), as is a path that
+/// cannot be read (exit 2).
+fn files_to_verify(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let files = collect_artifacts(paths).map_err(|(path, error)| Failure {
+        status: ExitStatus::Error,
+        path: Some(path),
+        error,
+    })?;
+    if !files.is_empty() {
+        return Ok(files);
+    }
+    let listed: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+    Err(Failure {
+        status: ExitStatus::Failure,
+        path: (paths.len() == 1).then(|| paths[0].clone()),
+        error: anyhow::anyhow!(
+            "no artifacts found in {}; expected at least one wheel (`.whl`) or sdist (`.tar.gz`)",
+            listed.join(", ")
+        ),
+    })
+}
+
+/// Verifies `files`, then writes `SHA256SUMS` when asked. A failure to write it keeps the report.
+fn verify_and_sum(
+    args: &VerifyArgs,
+    plan: &Plan,
+    files: &[PathBuf],
+) -> Result<Report, (Option<Report>, Failure)> {
+    let managed = Venv::at(&plan.build_venv);
     let python = python::pick_python(args.python.as_deref(), &managed);
     let renderer = python::ReadmeRenderer::detect(&python);
-    let report = verify_with_progress(&files, target, args.md5, renderer.as_ref())?;
+    let report = verify_with_progress(files, plan.target, args.md5, renderer.as_ref())
+        .map_err(|error| (None, Failure::error(error)))?;
+    if let Some(path) = &args.sha256sums
+        && let Err(error) = write_sha256sums(path, &report)
+    {
+        let failure = Failure {
+            status: ExitStatus::Error,
+            path: Some(path.clone()),
+            error,
+        };
+        return Err((Some(report), failure));
+    }
+    Ok(report)
+}
 
-    match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report_json(&report, args.strict))?
-        ),
-        Format::Human => print_report(&report, args.strict),
+/// The JSON document of a run: the report's, or an empty one, with the run's `errors`.
+fn run_json(
+    target: Option<Target>,
+    report: Option<&Report>,
+    failure: Option<&Failure>,
+    strict: bool,
+) -> serde_json::Value {
+    let mut document = match report {
+        Some(report) => report_json(report, strict),
+        None => json!({
+            "schema_version": JSON_SCHEMA_VERSION,
+            "target": target.map(|target| target.to_string()),
+            "strict": strict,
+            "clean": false,
+            "counts": {"artifacts": 0, "errors": 0, "warnings": 0, "info": 0},
+            "artifacts": [],
+            "set_findings": [],
+        }),
+    };
+    let errors: Vec<serde_json::Value> = failure.iter().map(|f| f.to_json()).collect();
+    document["errors"] = errors.into();
+    if failure.is_some() {
+        document["clean"] = false.into();
     }
-    if let Some(path) = &args.sha256sums {
-        write_sha256sums(path, &report)?;
-    }
-    Ok(if report.is_clean(args.strict) {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    document
 }
 
 fn build_venv_dir(config: Option<&Config>) -> PathBuf {
@@ -131,32 +265,49 @@ pub(crate) fn verify_with_progress(
 }
 
 /// Lists the artifacts to verify: files as given, directories expanded to their regular files
-/// (sorted, `SHA256SUMS` skipped). A path that does not exist is an error naming it.
-pub(crate) fn collect_artifacts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// (sorted, `SHA256SUMS` skipped). A path that does not exist or cannot be listed is an error
+/// naming it.
+pub(crate) fn collect_artifacts(
+    paths: &[PathBuf],
+) -> Result<Vec<PathBuf>, (PathBuf, anyhow::Error)> {
     let mut files = Vec::new();
     for path in paths {
-        let metadata = fs_err::metadata(path)
-            .with_context(|| format!("cannot verify `{}`", path.display()))?;
-        if !metadata.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let mut entries = Vec::new();
-        for entry in fs_err::read_dir(path)? {
-            let entry = entry?;
-            let is_sums = entry.file_name() == SHA256SUMS;
-            if entry.file_type()?.is_file() && !is_sums {
-                entries.push(entry.path());
-            }
-        }
-        entries.sort();
-        files.extend(entries);
+        let listed = list_path(path).map_err(|error| (path.clone(), error))?;
+        files.extend(listed);
     }
     // The same file named twice (or through a directory and by name) is verified once, so it is
     // not reported as clashing with itself.
     let mut seen = std::collections::HashSet::new();
     files.retain(|file| seen.insert(fs_err::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(files)
+}
+
+/// `path` itself, or the regular files of the directory `path`.
+fn list_path(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let metadata = match fs_err::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "cannot verify `{}`: it does not exist; expected a wheel, an sdist or a directory \
+             holding them",
+            path.display()
+        ),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot verify `{}`", path.display()));
+        }
+    };
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut entries = Vec::new();
+    for entry in fs_err::read_dir(path)? {
+        let entry = entry?;
+        let is_sums = entry.file_name() == SHA256SUMS;
+        if entry.file_type()?.is_file() && !is_sums {
+            entries.push(entry.path());
+        }
+    }
+    entries.sort();
+    Ok(entries)
 }
 
 /// Writes `SHA256SUMS` for the report's artifacts.
@@ -209,9 +360,31 @@ fn print_finding(finding: &Finding, strict: bool) {
     let member = finding
         .member
         .as_deref()
-        .map(|member| format!("`{member}`: "))
+        .map(|member| format!("`{}`: ", terminal_safe(member)))
         .unwrap_or_default();
-    eprintln!("  {severity}[{}]: {member}{}", finding.id, finding.message);
+    eprintln!(
+        "  {severity}[{}]: {member}{}",
+        finding.id,
+        terminal_safe(&finding.message)
+    );
+}
+
+/// Member names come from the artifact, so they may hold escape sequences or line breaks: those
+/// are shown escaped, never sent to the terminal as they are.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// `verify: 2 artifacts, 1 error, 0 warnings` (with `--strict` warnings count as errors).

@@ -12,6 +12,7 @@ use std::io::{self, Read};
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::{ByteSource, Malformed, ReadError};
+use crate::sniff;
 
 const ID: &str = "SD-01";
 const FTEXT: u8 = 1;
@@ -119,22 +120,7 @@ impl<R: Read> GzipReader<R> {
         if head.starts_with(&[0x1f, 0x8b]) {
             return Ok(());
         }
-        let what = if head.is_empty() {
-            "the file is empty".to_owned()
-        } else if head.starts_with(b"BZh") {
-            "the file is bzip2-compressed".to_owned()
-        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-            "the file is xz-compressed".to_owned()
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            "the file is zstd-compressed".to_owned()
-        } else if head.get(257..262) == Some(b"ustar") {
-            "the file is an uncompressed tar archive".to_owned()
-        } else if head.starts_with(b"PK\x03\x04") {
-            "the file is a zip archive".to_owned()
-        } else {
-            let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
-            format!("the file starts with bytes `{}`", shown.join(" "))
-        };
+        let what = sniff::describe(head);
         Err(malformed(format!(
             "not a gzip stream: {what}; expected the gzip magic `1f 8b`"
         )))
@@ -142,7 +128,10 @@ impl<R: Read> GzipReader<R> {
 
     fn byte(&mut self) -> Result<u8, ReadError> {
         if !self.fill()? {
-            return Err(malformed("gzip header is truncated"));
+            return Err(malformed(format!(
+                "gzip header is truncated: the file ends after {} bytes, inside the header",
+                self.consumed
+            )));
         }
         let byte = self.buf[self.pos];
         self.pos += 1;

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 
 use super::{ByteSource, Malformed, ReadError};
 use crate::check::{CheckId, Findings};
+use crate::sniff;
 
 const BLOCK: usize = 512;
 /// A PAX header this large is not metadata for one member.
@@ -62,6 +63,8 @@ pub(crate) struct TarReader<S> {
     padding: u64,
     ended: bool,
     magic_reported: bool,
+    /// Decompressed bytes read so far: where the next block starts.
+    offset: u64,
 }
 
 impl<S: ByteSource> TarReader<S> {
@@ -72,7 +75,15 @@ impl<S: ByteSource> TarReader<S> {
             padding: 0,
             ended: false,
             magic_reported: false,
+            offset: 0,
         }
+    }
+
+    /// Reads from the source, counting the offset.
+    fn pull(&mut self, out: &mut [u8]) -> Result<usize, ReadError> {
+        let n = self.source.read(out)?;
+        self.offset += n as u64;
+        Ok(n)
     }
 
     /// The underlying byte source.
@@ -90,11 +101,16 @@ impl<S: ByteSource> TarReader<S> {
         self.skip_rest()?;
         let mut pax: Option<Pax> = None;
         loop {
+            let at = self.offset;
             let Some(block) = self.read_block()? else {
-                return Err(tar_error(
-                    "SD-04",
-                    "tar archive ends without the end-of-archive marker (two zero blocks)",
-                ));
+                return Err(if at == 0 {
+                    not_tar("the gzip stream decompresses to no data at all")
+                } else {
+                    tar_error(
+                        "SD-04",
+                        "tar archive ends without the end-of-archive marker (two zero blocks)",
+                    )
+                });
             };
             if block.iter().all(|&b| b == 0) {
                 if pax.is_some() {
@@ -107,7 +123,7 @@ impl<S: ByteSource> TarReader<S> {
                 self.read_end()?;
                 return Ok(None);
             }
-            let header = Header::parse(&block, findings)?;
+            let header = Header::parse(&block, findings).map_err(|err| locate(err, at, &block))?;
             self.check_magic(&header, findings);
             self.remaining = header.size;
             self.padding = padding_for(header.size);
@@ -161,7 +177,7 @@ impl<S: ByteSource> TarReader<S> {
         if want == 0 {
             return Ok(0);
         }
-        let n = self.source.read(&mut out[..want])?;
+        let n = self.pull(&mut out[..want])?;
         if n == 0 {
             return Err(tar_error(
                 "SD-02",
@@ -179,7 +195,7 @@ impl<S: ByteSource> TarReader<S> {
         while self.padding > 0 {
             let want =
                 usize::try_from(self.padding).map_or(scratch.len(), |p| p.min(scratch.len()));
-            let n = self.source.read(&mut scratch[..want])?;
+            let n = self.pull(&mut scratch[..want])?;
             if n == 0 {
                 return Err(tar_error(
                     "SD-02",
@@ -196,7 +212,7 @@ impl<S: ByteSource> TarReader<S> {
         let mut block = [0u8; BLOCK];
         let mut filled = 0;
         while filled < BLOCK {
-            let n = self.source.read(&mut block[filled..])?;
+            let n = self.pull(&mut block[filled..])?;
             if n == 0 {
                 break;
             }
@@ -205,6 +221,10 @@ impl<S: ByteSource> TarReader<S> {
         match filled {
             0 => Ok(None),
             BLOCK => Ok(Some(block)),
+            partial if self.offset == partial as u64 => Err(not_tar(&format!(
+                "the gzip stream decompresses to only {partial} bytes, starting with {}",
+                sniff::quote(&block[..partial])
+            ))),
             partial => Err(tar_error(
                 "SD-04",
                 format!("tar archive ends with a partial block of {partial} bytes"),
@@ -264,6 +284,31 @@ impl<S: ByteSource> TarReader<S> {
 fn padding_for(size: u64) -> u64 {
     let rem = size % BLOCK as u64;
     if rem == 0 { 0 } else { BLOCK as u64 - rem }
+}
+
+/// SD-02 for data that is no tar archive at all; `found` says what it is instead.
+fn not_tar(found: &str) -> ReadError {
+    tar_error(
+        "SD-02",
+        format!("not a tar archive: {found}; expected 512-byte ustar header blocks"),
+    )
+}
+
+/// Says where a header that stops the read lies. A bad first header means the data is no tar
+/// at all, so the message says that and quotes (escaped, bounded) what the data starts with.
+fn locate(err: ReadError, at: u64, block: &[u8; BLOCK]) -> ReadError {
+    let ReadError::Malformed(m) = err else {
+        return err;
+    };
+    if at == 0
+        && let Some(problem) = checksum_problem(block)
+    {
+        return not_tar(&format!(
+            "bad header checksum at offset 0 ({problem}); the decompressed data starts with {}",
+            sniff::quote(block)
+        ));
+    }
+    tar_error(m.id, format!("tar header at offset {at}: {}", m.message))
 }
 
 fn tar_error(id: &'static str, message: impl Into<String>) -> ReadError {
@@ -434,9 +479,25 @@ fn record(err: ReadError, member: &str, findings: &mut Findings) {
     }
 }
 
-/// Unsigned byte sum with the checksum field counted as spaces.
 fn check_checksum(block: &[u8; BLOCK]) -> Result<(), ReadError> {
-    let stored = octal(block, 148, 8, "chksum")?;
+    match checksum_problem(block) {
+        Some(problem) => Err(tar_error(
+            "SD-02",
+            format!("bad tar header checksum: {problem}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with the header checksum, which is the unsigned byte sum with the checksum
+/// field counted as spaces.
+fn checksum_problem(block: &[u8; BLOCK]) -> Option<String> {
+    let Ok(stored) = octal(block, 148, 8, "chksum") else {
+        return Some(format!(
+            "the `chksum` field holds {}, which is not octal digits",
+            sniff::quote(&block[148..156])
+        ));
+    };
     let sum: u64 = block
         .iter()
         .enumerate()
@@ -448,13 +509,9 @@ fn check_checksum(block: &[u8; BLOCK]) -> Result<(), ReadError> {
             }
         })
         .sum();
-    if stored != sum {
-        return Err(tar_error(
-            "SD-02",
-            format!("tar header checksum is {stored:o} (octal); the header's bytes give {sum:o}"),
-        ));
-    }
-    Ok(())
+    (stored != sum).then(|| {
+        format!("the `chksum` field says {stored:o} (octal); the header's bytes give {sum:o}")
+    })
 }
 
 /// A numeric field: optional leading spaces, octal digits, then only NUL/space terminators. An
@@ -465,9 +522,9 @@ fn octal(block: &[u8; BLOCK], at: usize, len: usize, field: &str) -> Result<u64,
         tar_error(
             "SD-02",
             format!(
-                "tar header field `{field}` is `{}`; expected octal digits terminated by NUL or \
+                "tar header field `{field}` is {}; expected octal digits terminated by NUL or \
                  space",
-                bytes.escape_ascii()
+                sniff::quote(bytes)
             ),
         )
     };
