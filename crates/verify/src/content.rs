@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::bytes::Regex;
 
 use crate::check::{CheckId, Findings, Severity};
+use crate::native::{BinaryArch, binary_arch};
 
 /// Bytes kept from the end of one chunk and searched again with the next. It must exceed the
 /// longest match any rule needs (the patterns below are bounded well under this).
@@ -186,6 +187,8 @@ pub enum NativeKind {
 pub struct ContentFacts {
     /// Native code, if the member is a binary.
     pub native: Option<NativeKind>,
+    /// The architectures its header declares, for ELF, Mach-O and PE binaries (WHL-12).
+    pub arch: Option<BinaryArch>,
     /// For `.pth` files: whether a line starts with `import` (code `site.py` executes).
     pub pth_executes: bool,
 }
@@ -367,6 +370,7 @@ impl MemberScan {
         }
         ContentFacts {
             native,
+            arch: native.and_then(|_| binary_arch(&self.head)),
             pth_executes,
         }
     }

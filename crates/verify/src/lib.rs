@@ -12,6 +12,7 @@ pub mod cross;
 pub mod digest;
 pub mod filename;
 pub mod metadata;
+pub mod native;
 pub mod path;
 pub mod record;
 pub mod sdist;

@@ -21,6 +21,7 @@ use crate::content::{self, MemberScan};
 use crate::cross::ArtifactContents;
 use crate::filename::{self, WheelFilename};
 use crate::metadata::{self, CoreMetadata, MetadataContext};
+use crate::native::{self, BinaryArch};
 use crate::path::{self, WindowsPortability};
 use crate::record::{self, RecordHasher, RecordRow};
 use crate::verify::{ArtifactKind, VerifyOptions};
@@ -108,10 +109,10 @@ pub fn verify_wheel<R: Read + Seek>(
     }
     check_scripts(&pass, findings);
     check_exec_bits(&archive, &layout, &pass, findings);
-    check_native(&pass, wheel_name.as_ref(), findings);
+    check_native(&archive, &layout, &pass, wheel_name.as_ref(), findings);
     check_duplicate_contents(&pass, &layout, findings);
     // FIXME(#2): WHL-13 (abi3 symbol audit) and WHL-14 (manylinux policy) are deep checks not
-    // run yet; neither is WHL-11 (contents against the git tree) nor WHL-12's arch/suffix match.
+    // run yet; neither is WHL-11 (contents against the git tree).
     Ok(contents)
 }
 
@@ -148,30 +149,32 @@ fn windows_portability(wheel_name: Option<&WheelFilename>) -> WindowsPortability
     }
 }
 
-/// PATH-06 on the members that land in site-packages: the root and `.data/purelib`/`platlib`,
-/// not `.dist-info` nor the other `.data` schemes.
+/// PATH-06 on the members that land in site-packages.
 fn check_module_names(archive: &ZipArchive, layout: &Layout, findings: &mut Findings) {
-    let under = |dir: Option<&String>, name: &str| {
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        if in_site_packages(layout, &entry.name) {
+            path::check_module_ascii(&entry.name, findings);
+        }
+    }
+}
+
+/// Whether a member installs into site-packages: at the root or under `.data/purelib` or
+/// `.data/platlib`, not in `.dist-info` nor the other `.data` schemes.
+fn in_site_packages(layout: &Layout, name: &str) -> bool {
+    let under = |dir: Option<&String>| {
         dir.is_some_and(|dir| {
             name.strip_prefix(dir.as_str())
                 .is_some_and(|r| r.starts_with('/'))
         })
     };
-    let libs = [
+    let in_lib = [
         layout.scheme_prefix("purelib"),
         layout.scheme_prefix("platlib"),
-    ];
-    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
-        let name = entry.name.as_str();
-        let in_lib = libs
-            .iter()
-            .flatten()
-            .any(|prefix| name.starts_with(prefix.as_str()));
-        let special = under(layout.dist_info.as_ref(), name) || under(layout.data.as_ref(), name);
-        if in_lib || !special {
-            path::check_module_ascii(name, findings);
-        }
-    }
+    ]
+    .iter()
+    .flatten()
+    .any(|prefix| name.starts_with(prefix.as_str()));
+    in_lib || !(under(layout.dist_info.as_ref()) || under(layout.data.as_ref()))
 }
 
 /// Reads one small member whole. `None` (with a WHL-02 finding) when it is missing.
@@ -212,6 +215,8 @@ struct Streamed {
     record_digest: Option<Vec<u8>>,
     /// Native code found by the content scan.
     native: bool,
+    /// The architectures of that native code, when its header names them.
+    arch: Option<BinaryArch>,
 }
 
 /// The results of the streaming pass.
@@ -300,6 +305,7 @@ fn stream_members<R: Read + Seek>(
             decoded,
             record_digest: hasher.map(RecordHasher::finalize),
             native: facts.native.is_some(),
+            arch: facts.arch,
         };
         pass.members.insert(entry.name.clone(), streamed);
     }
@@ -565,30 +571,47 @@ fn is_library_name(name: &str) -> bool {
     parts.any(|ext| matches!(ext, "so" | "pyd" | "dylib" | "dll"))
 }
 
-/// No native code in a `py*-none-any` wheel (WHL-12).
-fn check_native(pass: &Pass, wheel_name: Option<&WheelFilename>, findings: &mut Findings) {
+/// WHL-12: no native code in a `py*-none-any` wheel; elsewhere each binary runs on every
+/// platform tag and each extension module's suffix fits the interpreter and ABI tags.
+fn check_native(
+    archive: &ZipArchive,
+    layout: &Layout,
+    pass: &Pass,
+    wheel_name: Option<&WheelFilename>,
+    findings: &mut Findings,
+) {
     let Some(name) = wheel_name else {
         return;
     };
-    let pure = name.python.iter().all(|p| p.starts_with("py"))
-        && name.abi.iter().all(|a| a == "none")
-        && name.platform.iter().all(|p| p == "any");
-    if !pure {
-        return;
-    }
-    let mut native: Vec<&str> = pass
+    let mut native: Vec<(&str, &Streamed)> = pass
         .members
         .iter()
         .filter(|(_, streamed)| streamed.native)
-        .map(|(member, _)| member.as_str())
+        .map(|(member, streamed)| (member.as_str(), streamed))
         .collect();
-    native.sort_unstable();
-    for member in native {
-        findings.error(
-            CheckId("WHL-12"),
-            Some(member),
-            "native binary in a `py*-none-any` wheel; expected platform tags",
-        );
+    native.sort_unstable_by_key(|(member, _)| *member);
+    let pure = name.python.iter().all(|p| p.starts_with("py"))
+        && name.abi.iter().all(|a| a == "none")
+        && name.platform.iter().all(|p| p == "any");
+    if pure {
+        for (member, _) in native {
+            findings.error(
+                CheckId("WHL-12"),
+                Some(member),
+                "native binary in a `py*-none-any` wheel; expected platform tags",
+            );
+        }
+        return;
+    }
+    for (member, streamed) in native {
+        if let Some(arch) = &streamed.arch {
+            native::check_binary(member, arch, name, findings);
+        }
+    }
+    for entry in archive.entries.iter().filter(|e| !e.is_dir()) {
+        if in_site_packages(layout, &entry.name) {
+            native::check_extension_suffix(&entry.name, name, findings);
+        }
     }
 }
 

@@ -162,3 +162,111 @@ fn ok_path06_non_ascii_data_file_in_package() {
         super::summary(&findings)
     );
 }
+
+/// A 64-bit little-endian ELF header for `machine` (62 = x86_64, 183 = aarch64).
+fn elf64(machine: u16) -> Vec<u8> {
+    let mut head = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    head.resize(16, 0);
+    head.extend_from_slice(&3u16.to_le_bytes());
+    head.extend_from_slice(&machine.to_le_bytes());
+    head.resize(256, 0);
+    head
+}
+
+/// The WHL-12 findings of a wheel tagged `python-abi-platform` holding `foo/{file}` = `data`.
+fn whl12(tags: (&str, &str, &str), file: &str, data: &[u8]) -> Vec<(Severity, String)> {
+    let (filename, builder) = WheelBuilder::tagged(tags.0, tags.1, tags.2);
+    let findings = verify_named(
+        &filename,
+        &builder.file(&format!("foo/{file}"), data).bytes(),
+    );
+    findings
+        .into_iter()
+        .filter(|f| f.id.as_str() == "WHL-12")
+        .map(|f| (f.severity, f.message))
+        .collect()
+}
+
+const LINUX_312: (&str, &str, &str) = ("cp312", "cp312", "manylinux_2_17_x86_64");
+const SUFFIX_312: &str = "_x.cpython-312-x86_64-linux-gnu.so";
+
+#[test]
+fn ok_whl12_binary_and_suffix_match_the_tags() {
+    assert_eq!(whl12(LINUX_312, SUFFIX_312, &elf64(62)), []);
+    assert_eq!(
+        whl12(
+            ("cp38", "abi3", "manylinux_2_17_aarch64"),
+            "_x.abi3.so",
+            &elf64(183)
+        ),
+        []
+    );
+}
+
+#[test]
+fn err_whl12_elf_for_another_architecture() {
+    let found = whl12(LINUX_312, SUFFIX_312, &elf64(183));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, Severity::Error);
+    assert!(
+        found[0].1.contains("`arm64 (aarch64)`") && found[0].1.contains("needs `x86_64`"),
+        "{}",
+        found[0].1
+    );
+}
+
+#[test]
+fn err_whl12_fat_macho_missing_a_universal2_slice() {
+    // A fat header with one slice, x86_64 (`CPU_TYPE_X86_64` = 0x01000007), in a universal2 wheel.
+    let mut fat = b"\xca\xfe\xba\xbe\x00\x00\x00\x01\x01\x00\x00\x07".to_vec();
+    fat.resize(4096, 0);
+    let found = whl12(
+        ("cp312", "cp312", "macosx_10_9_universal2"),
+        "_x.cpython-312-darwin.so",
+        &fat,
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("needs `arm64"), "{}", found[0].1);
+}
+
+#[test]
+fn err_whl12_suffix_for_another_interpreter() {
+    let found = whl12(LINUX_312, "_x.cpython-311-x86_64-linux-gnu.so", &elf64(62));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, Severity::Error);
+    assert!(found[0].1.contains("`cp311`"), "{}", found[0].1);
+    let found = whl12(
+        ("cp38", "abi3", "manylinux_2_17_x86_64"),
+        SUFFIX_312,
+        &elf64(62),
+    );
+    assert!(found[0].1.contains("`.abi3.so`"), "{found:?}");
+}
+
+/// A real manylinux x86_64 wheel (orjson, from the corpus) presented under an aarch64 tag: its
+/// extension module is x86_64 ELF, so WHL-12 must reject it. The same bytes under their own name
+/// verify clean (tests/it/corpus.rs), so this shows the check reads real headers.
+#[test]
+fn err_whl12_corpus_wheel_under_another_arch_tag() {
+    let real = "orjson-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+    let file = pyship_tests::corpus::corpus()
+        .files
+        .iter()
+        .find(|f| f.pinned.filename == real)
+        .expect("orjson is pinned in the corpus");
+    let bytes = std::fs::read(&file.path).expect("corpus file is readable");
+    let renamed = "orjson-3.13.0-cp311-cp311-manylinux_2_17_aarch64.whl";
+    let findings = verify_named(renamed, &bytes);
+    let whl12: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.id.as_str() == "WHL-12" && f.severity == Severity::Error)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(whl12.len(), 1, "{}", super::summary(&findings));
+    assert!(
+        whl12[0].contains("orjson.cpython-311-x86_64-linux-gnu.so")
+            && whl12[0].contains("needs `arm64 (aarch64)`"),
+        "{}",
+        whl12[0]
+    );
+}
