@@ -239,16 +239,67 @@ fn err_t101_two_top_level_directories_sd07() {
     assert!(finding.message.contains("`bar-1.0`"), "{finding:?}");
 }
 
-#[test]
-fn err_t101_top_directory_case_differs_from_filename_sd07() {
+/// The baseline's members under `top` instead of `foo-1.0`, gzipped.
+fn baseline_under(top: &str) -> Vec<u8> {
     let mut tar = Tar::new();
     for (path, data) in tarwriter::baseline_files() {
-        tar.file(&format!("Foo-1.0/{path}"), &data);
+        tar.file(&format!("{top}/{path}"), &data);
     }
-    let bytes = finished(&tar);
-    assert_error(&bytes, "SD-07");
-    // Without the root, PKG-INFO and pyproject.toml are missing too.
-    assert_error(&bytes, "SD-08");
+    finished(&tar)
+}
+
+/// The ids of the errors found in `bytes` verified as `filename`, and the metadata's name.
+fn errors_named(filename: &str, bytes: &[u8]) -> (Vec<String>, Option<String>) {
+    let report = verify_bytes(filename, bytes, &options()).0;
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{} {:?}: {}", f.id, f.member, f.message))
+        .collect();
+    (errors, report.name)
+}
+
+#[test]
+fn err_t101_top_directory_case_differs_from_filename_is_one_sd07() {
+    let (errors, name) = errors_named(FILENAME, &baseline_under("Foo-1.0"));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("SD-07")
+            && errors[0].contains("top-level directory is `Foo-1.0`; expected `foo-1.0`"),
+        "{errors:#?}"
+    );
+    // PKG-INFO was found and checked under the archive's actual root: no SD-08 cascade.
+    assert_eq!(name.as_deref(), Some("foo"));
+}
+
+#[test]
+fn err_non_normalized_filename_is_one_fn06_whatever_the_top_directory() {
+    // The top directory has the PEP 625 name the file lacks, or the file's own name: either way
+    // the file name is the one problem, and PKG-INFO is read under the actual top directory.
+    for top in ["foo-1.0", "Foo-1.0"] {
+        let (errors, name) = errors_named("Foo-1.0.tar.gz", &baseline_under(top));
+        assert_eq!(errors.len(), 1, "{top}: {errors:#?}");
+        assert!(
+            errors[0].starts_with("FN-06") && errors[0].contains("expected `foo-1.0.tar.gz`"),
+            "{top}: {errors:#?}"
+        );
+        assert_eq!(name.as_deref(), Some("foo"), "{top}");
+    }
+}
+
+#[test]
+fn err_top_directory_unrelated_to_filename_is_one_sd07_and_contents_still_checked() {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        tar.file(&format!("bar-2.0/{path}"), &data);
+    }
+    tar.file("bar-2.0/.git/config", b"[core]\n");
+    let (errors, name) = errors_named(FILENAME, &finished(&tar));
+    assert_eq!(name.as_deref(), Some("foo"));
+    let ids: Vec<&str> = errors.iter().map(|e| &e[..5]).collect();
+    assert_eq!(ids, ["SD-11", "SD-07"], "{errors:#?}");
+    assert!(errors[0].contains("`bar-2.0/.git`"), "{errors:#?}");
 }
 
 #[test]

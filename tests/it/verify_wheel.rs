@@ -174,6 +174,58 @@ fn err_binary_junk_named_whl_is_quoted_escaped_zip01() {
     assert!(finding.message.is_ascii() && !finding.message.contains('\u{1b}'));
 }
 
+/// The errors in `findings`, as `(id, member)`.
+fn error_ids(findings: &[Finding]) -> Vec<(&str, Option<&str>)> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.id.as_str(), f.member.as_deref()))
+        .collect()
+}
+
+#[test]
+fn err_non_normalized_wheel_name_is_one_fn02_without_whl01_or_whl03_echoes() {
+    // The directories carry the normalized name the file name lacks: renaming the file fixes all.
+    let bytes = WheelBuilder::baseline()
+        .file("foo-1.0.data/data/share/foo.txt", b"x\n")
+        .bytes();
+    let findings = verify_named("Foo-1.0-py3-none-any.whl", &bytes);
+    assert_eq!(
+        error_ids(&findings),
+        [("FN-02", None)],
+        "{}",
+        summary(&findings)
+    );
+}
+
+#[test]
+fn err_non_normalized_wheel_version_is_fn03_without_a_whl01_echo() {
+    let findings = verify_named(
+        "foo-1.00-py3-none-any.whl",
+        &WheelBuilder::baseline().bytes(),
+    );
+    let errors = error_ids(&findings);
+    assert!(
+        !errors.is_empty() && errors.iter().all(|(id, _)| *id == "FN-03"),
+        "{}",
+        summary(&findings)
+    );
+}
+
+#[test]
+fn err_dist_info_name_differing_only_in_normalization_is_one_whl01() {
+    let bytes = WheelBuilder::baseline()
+        .with_dist_info("Foo-1.0.dist-info")
+        .bytes();
+    let findings = verify(&bytes);
+    assert_eq!(
+        error_ids(&findings),
+        [("WHL-01", Some("Foo-1.0.dist-info"))],
+        "{}",
+        summary(&findings)
+    );
+}
+
 #[test]
 fn err_t21_cd_size_zero() {
     let mut zip = WheelBuilder::baseline().zip();

@@ -84,6 +84,19 @@ pub fn filename_name(name: &str) -> String {
     normalize_name(name).replace('-', "_")
 }
 
+/// `{name}-{version}` as PEP 625 and the wheel spec write it: the name escaped, the version
+/// normalized (kept as written when it is not valid PEP 440).
+#[must_use]
+pub fn pep625_stem(name: &str, version: &str) -> String {
+    format!("{}-{}", filename_name(name), normalized_version(version))
+}
+
+/// The normalized form of a PEP 440 version, or `version` as written when it is not valid.
+#[must_use]
+pub fn normalized_version(version: &str) -> String {
+    Version::from_str(version).map_or_else(|_| version.to_owned(), |v| v.to_string())
+}
+
 /// Whether `name` is already in its file-name form, `^[a-z0-9]+(_[a-z0-9]+)*$`.
 fn is_escaped_name(name: &str) -> bool {
     !name.is_empty()
@@ -184,11 +197,7 @@ pub fn check_sdist_filename(filename: &str, findings: &mut Findings) -> Option<S
         return None;
     };
     let normalized_version = Version::from_str(version).ok().map(|v| v.to_string());
-    let expected = format!(
-        "{}-{}.tar.gz",
-        filename_name(name),
-        normalized_version.as_deref().unwrap_or(version)
-    );
+    let expected = format!("{}.tar.gz", pep625_stem(name, version));
     if expected != filename {
         findings.error(
             CheckId("FN-06"),

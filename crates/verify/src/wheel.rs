@@ -59,7 +59,10 @@ pub fn verify_wheel<R: Read + Seek>(
         return Ok(contents);
     };
     check_member_names(&archive, wheel_name.as_ref(), findings);
-    let layout = layout::check(&archive.entries, wheel_name.as_ref(), findings);
+    let layout_name = wheel_name
+        .as_ref()
+        .map(|n| layout_name(n, &archive.entries));
+    let layout = layout::check(&archive.entries, layout_name.as_ref(), findings);
     check_module_names(&archive, &layout, findings);
     if !archive.within_limits {
         return Ok(contents);
@@ -114,6 +117,27 @@ pub fn verify_wheel<R: Read + Seek>(
     // FIXME(#2): WHL-13 (abi3 symbol audit) and WHL-14 (manylinux policy) are deep checks not
     // run yet; neither is WHL-11 (contents against the git tree).
     Ok(contents)
+}
+
+/// The file name the `.dist-info` and `.data` directories are judged against (WHL-01, WHL-03).
+///
+/// Normally the file name itself. When its name or version is not normalized (FN-02, FN-03 have
+/// said so) and the archive's `.dist-info` carries the normalized spelling instead, that spelling
+/// is the one expected: renaming the file fixes both, so WHL-01 and WHL-03 would only echo FN-*.
+fn layout_name(name: &WheelFilename, entries: &[ZipEntry]) -> WheelFilename {
+    let normalized = WheelFilename {
+        name: filename::filename_name(&name.name),
+        version: filename::normalized_version(&name.version),
+        ..name.clone()
+    };
+    let has_dist_info = |name: &WheelFilename| {
+        let dir = format!("{}-{}.dist-info/", name.name, name.version);
+        entries.iter().any(|entry| entry.name.starts_with(&dir))
+    };
+    if normalized == *name || has_dist_info(name) || !has_dist_info(&normalized) {
+        return name.clone();
+    }
+    normalized
 }
 
 /// PATH-* and content-policy rules on every member name.

@@ -5,7 +5,7 @@
 //!
 //! See: packaging.python.org `specifications/source-distribution-format`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sha2::{Digest as _, Sha256};
 
@@ -13,7 +13,7 @@ use super::tar::{Member, MemberKind};
 use super::{Malformed, ReadError};
 use crate::check::{CheckId, Findings, Severity};
 use crate::content::{self, MemberScan};
-use crate::filename::SdistFilename;
+use crate::filename::{self, SdistFilename};
 use crate::metadata::{self, CoreMetadata, MetadataContext};
 use crate::path;
 use crate::verify::{ArtifactKind, VerifyOptions};
@@ -58,7 +58,6 @@ impl Tally {
 /// The member being read: its hash, content scan, and a copy if it is one we parse.
 struct Current {
     name: String,
-    relative: Option<String>,
     sha256: Sha256,
     scan: MemberScan,
     kept: Option<Vec<u8>>,
@@ -74,36 +73,51 @@ struct StreamFacts {
 }
 
 /// Layout state accumulated over the members of one sdist.
+///
+/// The root directory the sdist rules look in is settled only once every member is known: the
+/// archive's single top-level directory when it has one, else the file name's stem. Until then
+/// `PKG-INFO` and `pyproject.toml` are kept for both candidates, so a top-level directory named
+/// unlike the file yields one SD-07 finding, not a cascade of missing files.
 pub(crate) struct Layout {
+    /// The file name without `.tar.gz`: where SD-07 expects the root.
+    stem: String,
+    /// The same in PEP 625 form, when the file name could be parsed.
+    normalized_stem: Option<String>,
+    /// The top-level name of the first member.
+    first_top: Option<String>,
+    /// Every top-level name.
+    tops: BTreeSet<String>,
+    /// The root the whole-archive rules use, settled by [`Layout::finish`].
     root: String,
     /// Every member name, directories without their trailing `/`.
     names: Vec<String>,
     seen: HashSet<String>,
     regular: HashSet<String>,
-    wrong_tops: BTreeSet<String>,
-    has_root_member: bool,
-    pkg_info: Option<Result<Vec<u8>, &'static str>>,
-    pyproject: Option<Result<Vec<u8>, &'static str>>,
+    /// `PKG-INFO` and `pyproject.toml` below a candidate root, by member name.
+    kept: HashMap<String, Result<Vec<u8>, &'static str>>,
     unwanted: HashSet<String>,
     modes: Tally,
     owners: Tally,
     max_mtime: u64,
+    /// Regular files: member name and sha256.
     files: Vec<(String, [u8; 32])>,
     current: Option<Current>,
     stream: Option<StreamFacts>,
 }
 
 impl Layout {
-    pub(crate) fn new(root: &str) -> Self {
+    /// Layout state for the sdist called `{stem}.tar.gz`.
+    pub(crate) fn new(stem: &str, filename: Option<&SdistFilename>) -> Self {
         Self {
-            root: root.to_owned(),
+            stem: stem.to_owned(),
+            normalized_stem: filename.map(|f| filename::pep625_stem(&f.name, &f.version)),
+            first_top: None,
+            tops: BTreeSet::new(),
+            root: stem.to_owned(),
             names: Vec::new(),
             seen: HashSet::new(),
             regular: HashSet::new(),
-            wrong_tops: BTreeSet::new(),
-            has_root_member: false,
-            pkg_info: None,
-            pyproject: None,
+            kept: HashMap::new(),
             unwanted: HashSet::new(),
             modes: Tally::default(),
             owners: Tally::default(),
@@ -138,23 +152,19 @@ impl Layout {
             name
         };
         self.check_unique(trimmed, findings);
-        let relative = self.check_top(trimmed, is_dir);
-        if let Some(relative) = &relative {
-            self.check_unwanted(relative, findings);
-        }
+        self.note_top(trimmed);
+        self.check_unwanted(trimmed, findings);
         self.check_mode(member, findings);
         self.tally_owner(member);
         self.max_mtime = self.max_mtime.max(member.mtime);
         self.names.push(trimmed.to_owned());
         if is_dir {
-            self.note_root_dir_entry(trimmed);
             return Ok(());
         }
         self.regular.insert(trimmed.to_owned());
         self.current = Some(Current {
             kept: self.wants_copy(trimmed).then(Vec::new),
             name: trimmed.to_owned(),
-            relative,
             sha256: Sha256::new(),
             scan: MemberScan::new(name),
             too_big: false,
@@ -186,19 +196,14 @@ impl Layout {
         };
         current.scan.finish(findings);
         let digest: [u8; 32] = current.sha256.finalize().into();
-        if let Some(relative) = current.relative {
-            self.files.push((relative, digest));
-        }
-        let kept = if current.too_big {
-            Err("larger than 16 MiB")
-        } else {
-            current.kept.ok_or("not kept")
+        let kept = match (current.too_big, current.kept) {
+            (true, _) => Some(Err("larger than 16 MiB")),
+            (false, kept) => kept.map(Ok),
         };
-        if current.name == format!("{}/PKG-INFO", self.root) {
-            self.pkg_info = Some(kept);
-        } else if current.name == format!("{}/pyproject.toml", self.root) {
-            self.pyproject = Some(kept);
+        if let Some(kept) = kept {
+            self.kept.insert(current.name.clone(), kept);
         }
+        self.files.push((current.name, digest));
     }
 
     /// Records what the compressed stream looked like once it was read to the end.
@@ -212,7 +217,14 @@ impl Layout {
 
     /// Regular files under the root: path without the root, and sha256.
     pub(crate) fn into_files(self) -> Vec<(String, [u8; 32])> {
+        let prefix = format!("{}/", self.root);
         self.files
+            .into_iter()
+            .filter_map(|(name, digest)| {
+                let relative = name.strip_prefix(&prefix)?;
+                Some((relative.to_owned(), digest))
+            })
+            .collect()
     }
 
     /// Runs the whole-archive rules. When the archive could not be read to the end
@@ -227,7 +239,7 @@ impl Layout {
     ) -> Option<CoreMetadata> {
         path::check_collisions(self.names.iter().map(String::as_str), findings);
         self.check_file_parents(findings);
-        self.report_tops(findings);
+        self.settle_root(findings);
         self.report_tallies(findings);
         if let Some(stream) = self.stream {
             self.check_stream(stream, findings);
@@ -272,32 +284,24 @@ impl Layout {
         }
     }
 
-    /// The path below the root, or `None` when the member is the root itself or outside it.
-    fn check_top(&mut self, name: &str, is_dir: bool) -> Option<String> {
-        if is_dir && name == self.root {
-            return None;
-        }
-        if let Some(relative) = name
-            .strip_prefix(&self.root)
-            .and_then(|r| r.strip_prefix('/'))
-        {
-            self.has_root_member = true;
-            return Some(relative.to_owned());
-        }
+    fn note_top(&mut self, name: &str) {
         let top = name.split('/').next().unwrap_or(name);
-        self.wrong_tops.insert(top.to_owned());
-        None
-    }
-
-    fn note_root_dir_entry(&mut self, name: &str) {
-        if name == self.root {
-            self.has_root_member = true;
+        if self.first_top.is_none() {
+            self.first_top = Some(top.to_owned());
+        }
+        if !self.tops.contains(top) {
+            self.tops.insert(top.to_owned());
         }
     }
 
+    /// Whether `name` is `PKG-INFO` or `pyproject.toml` below a candidate root: the file name's
+    /// stem, or the first member's top-level directory.
     fn wants_copy(&self, name: &str) -> bool {
-        name.strip_prefix(&self.root)
-            .is_some_and(|rest| rest == "/PKG-INFO" || rest == "/pyproject.toml")
+        let Some((top, rest)) = name.split_once('/') else {
+            return false;
+        };
+        let candidate = top == self.stem || self.first_top.as_deref() == Some(top);
+        candidate && (rest == "PKG-INFO" || rest == "pyproject.toml")
     }
 
     fn check_mode(&mut self, member: &Member, findings: &mut Findings) {
@@ -335,13 +339,17 @@ impl Layout {
         }
     }
 
-    /// SD-11: a tree that should never ship, reported once at its top.
-    fn check_unwanted(&mut self, relative: &str, findings: &mut Findings) {
+    /// SD-11: a tree that should never ship, reported once at its top. Judged below each
+    /// member's own top-level directory, so it holds whatever that directory is called.
+    fn check_unwanted(&mut self, name: &str, findings: &mut Findings) {
+        let Some((top, relative)) = name.split_once('/') else {
+            return;
+        };
         let parts: Vec<&str> = relative.split('/').collect();
         let Some((verdict, depth, why)) = unwanted(&parts) else {
             return;
         };
-        let tree = format!("{}/{}", self.root, parts[..depth].join("/"));
+        let tree = format!("{top}/{}", parts[..depth].join("/"));
         if !self.unwanted.insert(tree.clone()) {
             return;
         }
@@ -371,15 +379,43 @@ impl Layout {
         }
     }
 
+    /// SD-07, and the root the remaining rules look in. A single top-level directory is the root
+    /// whatever its name, and a name unlike the file's stem is one finding; it is none when the
+    /// directory has the PEP 625 name the file itself lacks, which FN-06 already reports.
+    fn settle_root(&mut self, findings: &mut Findings) {
+        let single = match (self.tops.len(), self.tops.first()) {
+            (1, Some(top)) if !self.regular.contains(top) => Some(top.clone()),
+            _ => None,
+        };
+        let Some(top) = single else {
+            self.report_tops(findings);
+            return;
+        };
+        let echo_of_fn06 = self.normalized_stem.as_deref() == Some(top.as_str());
+        if top != self.stem && !echo_of_fn06 {
+            findings.error(
+                CheckId("SD-07"),
+                Some(&top),
+                format!(
+                    "top-level directory is `{top}`; expected `{}`, the file name without \
+                     `.tar.gz`",
+                    self.stem
+                ),
+            );
+        }
+        self.root = top;
+    }
+
+    /// Several top-level names: each one but the file name's stem is reported.
     fn report_tops(&self, findings: &mut Findings) {
-        for top in &self.wrong_tops {
+        for top in self.tops.iter().filter(|top| **top != self.stem) {
             findings.error(
                 CheckId("SD-07"),
                 Some(top),
                 format!(
                     "member outside the root directory: top-level `{top}`; expected every \
                      member under `{}/`",
-                    self.root
+                    self.stem
                 ),
             );
         }
@@ -465,7 +501,7 @@ impl Layout {
         } else {
             Severity::Error
         };
-        let bytes = match &self.pyproject {
+        let bytes = match self.kept.get(&member) {
             None => {
                 let kind = if self.seen.contains(&member) {
                     "is not a regular file"
@@ -518,7 +554,7 @@ impl Layout {
         findings: &mut Findings,
     ) -> Option<CoreMetadata> {
         let member = format!("{}/PKG-INFO", self.root);
-        let bytes = match &self.pkg_info {
+        let bytes = match self.kept.get(&member) {
             None => {
                 let kind = if self.seen.contains(&member) {
                     "is not a regular file"

@@ -52,8 +52,8 @@ pub fn verify_sdist<R: Read>(
     findings: &mut Findings,
 ) -> io::Result<ArtifactContents> {
     let parsed = check_sdist_filename(filename, findings);
-    let root = filename.strip_suffix(".tar.gz").unwrap_or(filename);
-    let mut layout = Layout::new(root);
+    let stem = filename.strip_suffix(".tar.gz").unwrap_or(filename);
+    let mut layout = Layout::new(stem, parsed.as_ref());
 
     let mut member = None;
     let complete = match read_archive(reader, &mut layout, &mut member, findings) {
