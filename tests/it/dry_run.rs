@@ -437,3 +437,175 @@ fn dry_run_custom_build_command_builds_only_what_it_asks_for() {
         run.stderr
     );
 }
+
+/// The stderr text under each `== N. Title` heading, in printed order.
+fn sections(run: &Run) -> Vec<(&str, String)> {
+    let mut sections: Vec<(&str, String)> = Vec::new();
+    for line in run.stderr.lines() {
+        if let Some(heading) = line.strip_prefix("== ") {
+            sections.push((heading, String::new()));
+        } else if let Some((_, body)) = sections.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    sections
+}
+
+#[test]
+fn dry_run_prints_each_step_under_its_own_heading_in_order() {
+    let repo = TestRepo::new();
+
+    let run = dry_run(&repo, &[]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let sections = sections(&run);
+    let numbers: Vec<&str> = sections
+        .iter()
+        .map(|(heading, _)| heading.split('.').next().unwrap())
+        .collect();
+    assert_eq!(numbers, ["1", "2", "3", "4"], "{}", run.stderr);
+    let body = |n: usize| sections[n].1.as_str();
+    // The verify report (digests, summary) belongs to step 3, not to the build before it.
+    assert!(body(2).contains("  sha256 "), "{}", run.stderr);
+    assert!(
+        body(2)
+            .lines()
+            .any(|line| line.starts_with("verify: 2 artifact(s)")),
+        "{}",
+        run.stderr
+    );
+    assert!(!body(1).contains("sha256"), "{}", run.stderr);
+    assert!(!body(1).contains("verify:"), "{}", run.stderr);
+    for (n, names) in [
+        (0, LOCAL_GATES),
+        (1, &["build-env", "version-change", "build"][..]),
+        (2, &["verify", "built-version"][..]),
+    ] {
+        for name in names {
+            let line = format!(" {name} ");
+            assert!(
+                body(n).lines().any(|l| l.contains(&line)),
+                "gate `{name}` not under `{}`:\n{}",
+                sections[n].0,
+                run.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn dry_run_unparseable_pyproject_fails_version_input_naming_file_and_error() {
+    let repo = TestRepo::new();
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+    repo.write(
+        "examples/demo/pyproject.toml",
+        &pyproject.replace("version = \"0.1.0\"", "version = 0.1.0\""),
+    );
+
+    for extra in [&[][..], &["--version", "0.2.0"][..]] {
+        let run = dry_run(&repo, extra);
+
+        let evidence = assert_fails_on(&run, "version-input");
+        assert!(
+            evidence.contains("examples/demo/pyproject.toml") && evidence.contains("TOML"),
+            "{evidence}"
+        );
+        // The parser's own message (with the line) and what pyship expected to find.
+        assert!(evidence.contains("line 7"), "{evidence}");
+        assert!(evidence.contains("expected"), "{evidence}");
+        assert!(!run.stderr.contains("`?`"), "{}", run.stderr);
+        assert_gate(&run, "version-greater", "UNKNOWN");
+        assert_gate(&run, "built-version", "UNKNOWN");
+    }
+}
+
+#[test]
+fn dry_run_version_lower_than_the_project_version_fails_without_tags() {
+    let repo = TestRepo::new();
+
+    let run = dry_run(&repo, &["--version", "0.0.5"]);
+
+    let evidence = assert_fails_on(&run, "version-greater");
+    assert!(
+        evidence.contains("`0.0.5`") && evidence.contains("`0.1.0`"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("pyproject.toml"), "{evidence}");
+}
+
+/// Makes the example take its version from `dynamic = ["version"]` plus `extra` (a table or
+/// nothing), committed and pushed.
+fn make_version_dynamic(repo: &TestRepo, extra: &str, module_version: Option<&str>) {
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+    let dynamic = pyproject.replace("version = \"0.1.0\"", "dynamic = [\"version\"]");
+    repo.write("examples/demo/pyproject.toml", &format!("{dynamic}{extra}"));
+    if let Some(version) = module_version {
+        let init = "examples/demo/src/pyship_demo/__init__.py";
+        let module = repo.read(init);
+        repo.write(init, &format!("{module}\n__version__ = \"{version}\"\n"));
+    }
+    repo.commit_all("Dynamic version");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+}
+
+#[test]
+fn dry_run_flit_module_version_is_read_and_bumped_in_the_module() {
+    let repo = TestRepo::new();
+    make_version_dynamic(&repo, "", Some("0.1.0"));
+    let before = repo.snapshot();
+    let init = repo.read("examples/demo/src/pyship_demo/__init__.py");
+
+    let run = dry_run(&repo, &["--bump", "minor"]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let input = assert_gate(&run, "version-input", "PASS");
+    assert!(
+        input.contains("`0.2.0`")
+            && input.contains("from `0.1.0` in `examples/demo/src/pyship_demo/__init__.py`"),
+        "{input}"
+    );
+    let change = assert_gate(&run, "version-change", "PASS");
+    assert!(
+        change.contains("`0.1.0` -> `0.2.0` in `examples/demo/src/pyship_demo/__init__.py`"),
+        "{change}"
+    );
+    assert_gate(&run, "built-version", "PASS");
+    plan_line(
+        &run,
+        "commit",
+        "`examples/demo/src/pyship_demo/__init__.py`",
+    );
+    assert_eq!(repo.read("examples/demo/src/pyship_demo/__init__.py"), init);
+    assert_eq!(repo.snapshot(), before);
+    // flit itself took 0.2.0 from the edited module: Python's zipfile reads the built wheel.
+    let wheel = repo
+        .root
+        .join("target/pyship/dist/pyship_demo-0.2.0-py3-none-any.whl");
+    let found = run_python(
+        "import sys, zipfile\n\
+         z = zipfile.ZipFile(sys.argv[1])\n\
+         meta = z.read('pyship_demo-0.2.0.dist-info/METADATA').decode()\n\
+         init = z.read('pyship_demo/__init__.py').decode()\n\
+         print([l for l in meta.splitlines() if l.startswith('Version:')][0])\n\
+         print([l for l in init.splitlines() if l.startswith('__version__')][0])",
+        &[wheel.to_str().unwrap()],
+    );
+    assert_eq!(found.trim(), "Version: 0.2.0\n__version__ = \"0.2.0\"");
+}
+
+#[test]
+fn dry_run_vcs_derived_version_fails_version_input_with_the_reason() {
+    let repo = TestRepo::new();
+    make_version_dynamic(&repo, "\n[tool.setuptools_scm]\n", None);
+
+    let run = dry_run(&repo, &["--version", "0.2.0"]);
+
+    let evidence = assert_fails_on(&run, "version-input");
+    assert!(
+        evidence.contains("from git through setuptools-scm") && evidence.contains("expected"),
+        "{evidence}"
+    );
+    assert!(!run.stderr.contains("`?`"), "{}", run.stderr);
+    assert_gate(&run, "version-change", "PASS");
+}

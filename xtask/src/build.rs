@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::gates::{Gate, ReleaseVersion};
 use crate::git::{self, TempWorktree};
 use crate::python::{self, Venv};
+use crate::version::{self, ProjectVersion};
 
 /// Installed into pyship's build venv besides the project's own `[build-system].requires`: the
 /// PEP 517 frontend, and the reST renderer PyPI uses so descriptions are checked (META-08).
@@ -41,8 +42,11 @@ pub(crate) fn build_venv(config: &Config) -> Venv {
 pub(crate) fn build(request: &BuildRequest<'_>) -> Built {
     let mut gates = Vec::new();
 
-    // Step 1: a Python with the build frontend.
-    let python = match build_python(request) {
+    // Step 1: the sources, in a temporary worktree when the version must change.
+    let source = source_tree(request);
+
+    // Step 2: a Python with the build frontend and the build requirements of those sources.
+    let python = match build_python(request, source.project.as_deref()) {
         Ok((python, evidence)) => {
             gates.push(Gate::pass("build-env", evidence));
             Some(python)
@@ -52,9 +56,6 @@ pub(crate) fn build(request: &BuildRequest<'_>) -> Built {
             None
         }
     };
-
-    // Step 2: the sources, in a temporary worktree when the version must change.
-    let source = source_tree(request);
     gates.push(source.gate.clone());
 
     // Step 3: a fresh dist dir, then the build command.
@@ -82,7 +83,12 @@ pub(crate) fn build(request: &BuildRequest<'_>) -> Built {
     }
 }
 
-fn build_python(request: &BuildRequest<'_>) -> anyhow::Result<(PathBuf, String)> {
+/// The build's Python. pyship's venv gets `[build-system].requires` from the `pyproject.toml`
+/// that will be built (`project`: the temporary worktree's when there is one).
+fn build_python(
+    request: &BuildRequest<'_>,
+    project: Option<&Path>,
+) -> anyhow::Result<(PathBuf, String)> {
     if let Some(python) = request.python {
         if !python::can_import(python, "build") {
             bail!(
@@ -96,7 +102,9 @@ fn build_python(request: &BuildRequest<'_>) -> anyhow::Result<(PathBuf, String)>
         ));
     }
     let venv = build_venv(request.config);
-    let pyproject = request.config.project.join("pyproject.toml");
+    let pyproject = project
+        .unwrap_or(&request.config.project)
+        .join("pyproject.toml");
     let mut requirements: Vec<String> = BUILD_VENV_TOOLS.iter().map(|r| (*r).to_owned()).collect();
     requirements.extend(python::build_requires(&pyproject)?);
     venv.ensure(&requirements, &|line| eprintln!("build venv: {line}"))?;
@@ -160,13 +168,20 @@ fn worktree_with_version(
     let head = git::head_sha(&config.root)?;
     let worktree = TempWorktree::add(&config.root, &head)?;
     let project = worktree.path().join(config.project_rel());
-    let pyproject = project.join("pyproject.toml");
-    crate::version::write_project_version(&pyproject, &release.text)?;
+    let current = ProjectVersion {
+        text: release.project_text.clone(),
+        file: release
+            .project_file
+            .strip_prefix(config.project_rel())
+            .unwrap_or(&release.project_file)
+            .to_owned(),
+    };
+    version::write_project_version(&project, &current, &release.text)?;
     let evidence = format!(
         "`{}` -> `{}` in `{}` of a temporary worktree of {head}; your tree is untouched",
-        release.project_text.as_deref().unwrap_or("?"),
+        release.project_text,
         release.text,
-        config.project_rel().join("pyproject.toml").display()
+        release.project_file.display()
     );
     Ok((worktree, project, evidence))
 }

@@ -79,10 +79,12 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
         python.flatten().as_ref(),
         args.strict,
     );
+    // The report belongs under its step's heading, before the gates that sum it up.
+    print_heading(3, verify_step.title);
     if let Some(report) = &report {
         verify::print_report(report, args.strict);
     }
-    print_step(3, &verify_step);
+    print_gates(&verify_step);
 
     // Step 4: the plan of writes, none of them made.
     let head = git::head_sha(&config.root).ok();
@@ -220,7 +222,15 @@ fn same_version(text: &str, expected: &Version) -> bool {
 }
 
 fn print_step(number: usize, step: &Step) {
-    eprintln!("\n== {number}. {}", step.title);
+    print_heading(number, step.title);
+    print_gates(step);
+}
+
+fn print_heading(number: usize, title: &str) {
+    eprintln!("\n== {number}. {title}");
+}
+
+fn print_gates(step: &Step) {
     for gate in &step.gates {
         print_gate(gate);
     }

@@ -2,7 +2,7 @@
 //! or UNKNOWN) and the evidence it rests on. UNKNOWN never counts as PASS.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 use pyship_verify::Target;
@@ -80,8 +80,12 @@ pub(crate) struct ReleaseVersion {
     pub(crate) version: Version,
     /// The normalized form, used in the tag and the artifacts.
     pub(crate) text: String,
-    /// `[project].version` as written in `pyproject.toml`, when readable.
-    pub(crate) project_text: Option<String>,
+    /// The project's version as written in its files.
+    pub(crate) project_text: String,
+    /// The project's version, parsed.
+    pub(crate) project_version: Version,
+    /// The file holding the project's version, relative to the workspace root.
+    pub(crate) project_file: PathBuf,
     /// The tag a release would create.
     pub(crate) tag: String,
 }
@@ -89,7 +93,7 @@ pub(crate) struct ReleaseVersion {
 impl ReleaseVersion {
     /// Whether building it needs the version changed in the project's files.
     pub(crate) fn needs_version_change(&self) -> bool {
-        self.project_text.as_deref() != Some(self.text.as_str())
+        self.project_text != self.text
     }
 }
 
@@ -235,16 +239,21 @@ pub(crate) fn remote_head(config: &Config) -> Gate {
     }
 }
 
-/// `version-input`: the release version resolves to a valid PEP 440 version the target accepts.
+/// `version-input`: the project's version is readable, and the release version resolves to a
+/// valid PEP 440 version the target accepts.
 pub(crate) fn version_input(
     config: &Config,
     input: &VersionInput,
 ) -> (Gate, Option<ReleaseVersion>) {
     const NAME: &str = "version-input";
-    let pyproject = config.project.join("pyproject.toml");
-    let project_text = version::read_project_version(&pyproject);
-    let resolved = resolve(input, project_text.as_ref().map(String::as_str), &pyproject);
-    let (version, source) = match resolved {
+    let resolved = version::read_project_version(&config.project).and_then(|project| {
+        let file = config.project_rel().join(&project.file);
+        let project_version = version::parse(&project.text)
+            .map_err(|err| anyhow::anyhow!("the version in `{}`: {err}", file.display()))?;
+        let (version, source) = resolve(input, &project.text, &project_version, &file)?;
+        Ok((version, source, project, project_version, file))
+    });
+    let (version, source, project, project_version, project_file) = match resolved {
         Ok(resolved) => resolved,
         Err(err) => return (Gate::fail(NAME, format!("{err:#}")), None),
     };
@@ -260,7 +269,9 @@ pub(crate) fn version_input(
         tag: format!("{}{text}", config.tag_prefix),
         version,
         text,
-        project_text: project_text.ok(),
+        project_text: project.text,
+        project_version,
+        project_file,
     };
     let gate = Gate::pass(
         NAME,
@@ -271,29 +282,27 @@ pub(crate) fn version_input(
 
 fn resolve(
     input: &VersionInput,
-    project: Result<&str, &anyhow::Error>,
-    pyproject: &Path,
+    current: &str,
+    parsed: &Version,
+    file: &Path,
 ) -> anyhow::Result<(Version, String)> {
-    let file = pyproject.display();
+    let file = file.display();
     match input {
         VersionInput::Explicit(text) => Ok((version::parse(text)?, format!("`--version {text}`"))),
         VersionInput::Bump(kind) => {
-            let current = project.map_err(|err| anyhow::anyhow!("{err:#}"))?;
-            let bumped = version::bump(&version::parse(current)?, *kind);
+            let bumped = version::bump(parsed, *kind);
             let kind = format!("{kind:?}").to_lowercase();
             Ok((
                 bumped,
                 format!("`--bump {kind}` from `{current}` in `{file}`"),
             ))
         }
-        VersionInput::Project => {
-            let current = project.map_err(|err| anyhow::anyhow!("{err:#}"))?;
-            Ok((version::parse(current)?, format!("from `{file}`")))
-        }
+        VersionInput::Project => Ok((parsed.clone(), format!("from `{file}`"))),
     }
 }
 
-/// `version-greater`: the release version is greater than every release tag's version.
+/// `version-greater`: the release version is not lower than the version in the project's files
+/// (equal is the usual case) and is greater than every release tag's version.
 pub(crate) fn version_greater(release: Option<&ReleaseVersion>, tags: &Tags, prefix: &str) -> Gate {
     const NAME: &str = "version-greater";
     let Some(release) = release else {
@@ -302,6 +311,17 @@ pub(crate) fn version_greater(release: Option<&ReleaseVersion>, tags: &Tags, pre
             "no valid release version to compare (see `version-input`)",
         );
     };
+    if release.version < release.project_version {
+        return Gate::fail(
+            NAME,
+            format!(
+                "`{}` is lower than the project's own version `{}` in `{}`: expected that version or a greater one",
+                release.text,
+                release.project_text,
+                release.project_file.display()
+            ),
+        );
+    }
     let latest = tags
         .all()
         .filter_map(|tag| Some((version::parse(tag.strip_prefix(prefix)?).ok()?, tag)))
@@ -379,7 +399,9 @@ mod tests {
         ReleaseVersion {
             version: version::parse(text).unwrap(),
             text: text.to_owned(),
-            project_text: Some(text.to_owned()),
+            project_text: text.to_owned(),
+            project_version: version::parse(text).unwrap(),
+            project_file: PathBuf::from("pyproject.toml"),
             tag: format!("v{text}"),
         }
     }
@@ -404,6 +426,23 @@ mod tests {
         );
         let gate = version_greater(Some(&release("0.10.0")), &known, "v");
         assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.evidence);
+    }
+
+    #[test]
+    fn version_greater_fails_below_the_project_version_even_without_tags() {
+        let mut lower = release("0.0.5");
+        lower.project_text = "0.1.0".to_owned();
+        lower.project_version = version::parse("0.1.0").unwrap();
+        let gate = version_greater(Some(&lower), &tags(&[], Ok(Some(&[]))), "v");
+        assert_eq!(gate.verdict, Verdict::Fail, "{}", gate.evidence);
+        assert!(
+            gate.evidence.contains("own version `0.1.0`"),
+            "{}",
+            gate.evidence
+        );
+        // Releasing the version the files carry is the normal case.
+        let gate = version_greater(Some(&release("0.1.0")), &tags(&[], Ok(Some(&[]))), "v");
+        assert_eq!(gate.verdict, Verdict::Pass, "{}", gate.evidence);
     }
 
     #[test]

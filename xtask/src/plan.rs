@@ -70,7 +70,7 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
     // Step 2: the version commit (when the version changes), then the tag.
     let tag_target = match input.release {
         Some(release) if release.needs_version_change() => {
-            let file = config.project_rel().join("pyproject.toml");
+            let file = &release.project_file;
             push(
                 "commit",
                 format!(

@@ -4,12 +4,14 @@
 //!
 //! See: https://packaging.python.org/en/latest/specifications/version-specifiers/
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
 use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 use pep440_rs::Version;
+
+mod dynamic;
 
 /// Which part of the release segment `--bump` increments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,43 +47,104 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Version> {
         .map_err(|err| anyhow::anyhow!("`{text}` is not a valid PEP 440 version: {err}"))
 }
 
-/// The literal `[project].version` of a `pyproject.toml` (PEP 621). A dynamic version is an
-/// error: pyship needs the version before building.
-pub(crate) fn read_project_version(pyproject: &Path) -> anyhow::Result<String> {
-    let text = fs_err::read_to_string(pyproject)?;
-    let document: toml::Table = toml::from_str(&text)
-        .with_context(|| format!("`{}` is not valid TOML", pyproject.display()))?;
-    let project = document.get("project").and_then(toml::Value::as_table);
-    let Some(project) = project else {
-        bail!("`{}` has no `[project]` table", pyproject.display());
+/// The version the project's files carry and the file it is written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProjectVersion {
+    /// The version as written.
+    pub(crate) text: String,
+    /// The file holding it, relative to the project directory.
+    pub(crate) file: PathBuf,
+}
+
+/// Reads the project's version: the literal `[project].version` of its `pyproject.toml` (PEP
+/// 621), or, when `project.dynamic` lists `version`, the static `__version__ = "..."` of the
+/// module flit reads or of hatch's `[tool.hatch.version] path`. A version derived from git
+/// (setuptools-scm, hatch-vcs and the like) is an error: pyship would have to guess it.
+///
+/// See: https://packaging.python.org/en/latest/specifications/pyproject-toml/#dynamic
+pub(crate) fn read_project_version(project_dir: &Path) -> anyhow::Result<ProjectVersion> {
+    let pyproject = project_dir.join(PYPROJECT);
+    let document = read_pyproject(&pyproject)?;
+    let file = pyproject.display();
+    let Some(project) = document.get("project").and_then(toml::Value::as_table) else {
+        bail!(
+            "`{file}` has no `[project]` table: expected one with `name` and `version` (PEP 621)"
+        );
     };
     match project.get("version") {
-        Some(toml::Value::String(version)) => Ok(version.clone()),
+        Some(toml::Value::String(version)) => Ok(ProjectVersion {
+            text: version.clone(),
+            file: PathBuf::from(PYPROJECT),
+        }),
         Some(other) => bail!(
-            "`project.version` in `{}` is a {}: expected a string",
-            pyproject.display(),
+            "`project.version` in `{file}` is a {}: expected a string",
             other.type_str()
         ),
-        // FIXME(#2): dynamic versions (flit's `__version__`, setuptools-scm) are not read yet.
+        None if lists_dynamic_version(project) => dynamic::read(project_dir, &document, &pyproject),
         None => bail!(
-            "`{}` has no literal `project.version` (dynamic versions are not supported yet): pass `--version`",
-            pyproject.display()
+            "`{file}` has no `project.version` and `project.dynamic` does not list `version`: expected `version = \"...\"` in `[project]`"
         ),
     }
 }
 
-/// Rewrites the `version = "..."` line of the `[project]` table to `version`, keeping every
-/// other byte, then re-reads the file to prove the new value landed where PEP 621 looks for it.
-pub(crate) fn write_project_version(pyproject: &Path, version: &str) -> anyhow::Result<()> {
-    let text = fs_err::read_to_string(pyproject)?;
-    let updated = replace_project_version(&text, version)
-        .with_context(|| format!("failed to change the version in `{}`", pyproject.display()))?;
-    fs_err::write(pyproject, updated)?;
-    let written = read_project_version(pyproject)?;
-    if written != version {
+const PYPROJECT: &str = "pyproject.toml";
+
+fn lists_dynamic_version(project: &toml::Table) -> bool {
+    project
+        .get("dynamic")
+        .and_then(toml::Value::as_array)
+        .is_some_and(|dynamic| dynamic.iter().any(|v| v.as_str() == Some("version")))
+}
+
+/// Parses a `pyproject.toml`. A syntax error is one line naming the file, the position and the
+/// parser's message, so that it fits in a gate's evidence.
+pub(crate) fn read_pyproject(path: &Path) -> anyhow::Result<toml::Table> {
+    let text = fs_err::read_to_string(path)?;
+    toml::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "`{}` is not valid TOML ({}): expected a `pyproject.toml` that parses, with a `[project]` table",
+            path.display(),
+            toml_error(&text, &err)
+        )
+    })
+}
+
+fn toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim().replace('\n', " ");
+    let Some(span) = err.span() else {
+        return message;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
+/// Changes the project's version to `version` in the file it was read from (`current.file`),
+/// keeping every other byte, then re-reads the project to prove the new value landed where the
+/// build backend looks for it.
+pub(crate) fn write_project_version(
+    project_dir: &Path,
+    current: &ProjectVersion,
+    version: &str,
+) -> anyhow::Result<()> {
+    let path = project_dir.join(&current.file);
+    let text = fs_err::read_to_string(&path)?;
+    let updated = if current.file == Path::new(PYPROJECT) {
+        replace_project_version(&text, version)
+    } else {
+        dynamic::replace_module_version(&text, version)
+    };
+    let updated =
+        updated.with_context(|| format!("failed to change the version in `{}`", path.display()))?;
+    fs_err::write(&path, updated)?;
+    let written = read_project_version(project_dir)?;
+    if written.text != version || written.file != current.file {
         bail!(
-            "`{}` reads as version `{written}` after the change: expected `{version}`",
-            pyproject.display()
+            "the project reads as version `{}` from `{}` after the change: expected `{version}` from `{}`",
+            written.text,
+            written.file.display(),
+            path.display()
         );
     }
     Ok(())
@@ -165,6 +228,37 @@ mod tests {
     fn err_replace_without_version_line() {
         let err = replace_project_version("[project]\nname = \"a\"\n", "1").unwrap_err();
         assert!(err.to_string().contains("found 0"), "{err}");
+    }
+
+    #[test]
+    fn err_unparseable_pyproject_is_one_line_with_position_and_expectation() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"a\"\nversion = 0.1.0\"\n",
+        )
+        .unwrap();
+        let err = read_project_version(dir.path()).unwrap_err().to_string();
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains("is not valid TOML (line 3, column "), "{err}");
+        assert!(
+            err.contains("expected a `pyproject.toml` that parses"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ok_write_project_version_edits_the_file_it_was_read_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let pyproject = "[build-system]\nbuild-backend = \"flit_core.buildapi\"\n[project]\nname = \"demo-pkg\"\ndynamic = [\"version\"]\n";
+        fs_err::write(dir.path().join("pyproject.toml"), pyproject).unwrap();
+        fs_err::write(dir.path().join("demo_pkg.py"), "__version__ = \"1.0\"\n").unwrap();
+        let current = read_project_version(dir.path()).unwrap();
+        assert_eq!(current.file, PathBuf::from("demo_pkg.py"));
+        write_project_version(dir.path(), &current, "1.1").unwrap();
+        assert_eq!(read_project_version(dir.path()).unwrap().text, "1.1");
+        let unchanged = fs_err::read_to_string(dir.path().join("pyproject.toml")).unwrap();
+        assert_eq!(unchanged, pyproject);
     }
 
     #[test]
