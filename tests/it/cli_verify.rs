@@ -292,6 +292,42 @@ fn verify_rst_that_readme_renderer_rejects_is_meta08_error() {
 }
 
 #[test]
+fn verify_renders_every_rst_description_in_one_python_process() {
+    let (dir, dist) = built_rst_demo("Demo\n====\n\nText with `unclosed\n");
+    // A `python` that logs each start, then runs the test venv's interpreter.
+    let starts = dir.path().join("starts.log");
+    let wrapper = dir.path().join("python");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho start >> '{}'\nexec '{}' \"$@\"\n",
+            starts.display(),
+            test_python().display()
+        ),
+    )
+    .unwrap();
+    let executable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+    std::fs::set_permissions(&wrapper, executable).unwrap();
+
+    let python = format!("--python={}", wrapper.display());
+    let run = run_xtask(
+        dir.path(),
+        &["verify", arg(&dist), &python, "--target=pypi"],
+    );
+
+    // Both descriptions (the wheel's METADATA and the sdist's PKG-INFO) were rendered and
+    // rejected, by one interpreter started once.
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("error[META-08]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&starts).unwrap(), "start\n");
+}
+
+#[test]
 fn verify_valid_rst_renders_clean() {
     let (dir, dist) = built_rst_demo("Demo\n====\n\nSome *text*.\n");
     let run = run_xtask(

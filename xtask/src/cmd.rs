@@ -4,9 +4,8 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 
 use anyhow::{Context as _, bail};
 
@@ -82,25 +81,6 @@ impl Cmd {
             .with_context(|| format!("failed to run {self}"))
     }
 
-    /// Runs with `input` on stdin and captured output.
-    pub(crate) fn output_with_stdin(&self, input: &[u8]) -> anyhow::Result<Output> {
-        let mut child = self
-            .command()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("failed to run {self}"))?;
-        let mut stdin = child.stdin.take().expect("stdin was piped");
-        let written = stdin.write_all(input);
-        drop(stdin);
-        let output = child
-            .wait_with_output()
-            .with_context(|| format!("failed to run {self}"))?;
-        written.with_context(|| format!("failed to write to the stdin of {self}"))?;
-        Ok(output)
-    }
-
     /// Runs, requires success, and returns stdout with surrounding whitespace trimmed.
     pub(crate) fn read(&self) -> anyhow::Result<String> {
         let output = self.output()?;
@@ -115,6 +95,17 @@ impl Cmd {
         let output = self.output()?;
         self.check(&output)?;
         Ok(output)
+    }
+
+    /// Starts the program with stdin and stdout piped to the caller (a line protocol) and stderr
+    /// discarded; the caller owns the child and must wait for it.
+    pub(crate) fn spawn_piped(&self) -> anyhow::Result<Child> {
+        self.command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("failed to run {self}"))
     }
 
     /// Runs with the terminal's stdio and returns the exit status.

@@ -1,9 +1,13 @@
 //! Python environments xtask manages (the build venv, the test venv) and the reST renderer that
 //! runs `readme_renderer` in one of them for pyship-verify.
 
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context as _;
+
 use pyship_verify::{DescriptionRenderer, RenderOutcome};
 
 use crate::cmd::{self, Cmd};
@@ -88,57 +92,155 @@ pub(crate) fn can_import(python: &Path, module: &str) -> bool {
         .is_ok_and(|output| output.status.success())
 }
 
-/// Renders reST with `readme_renderer.rst.render`, as PyPI does, in a child Python.
+/// Renders reST with `readme_renderer.rst.render`, as PyPI does, in one child Python for the
+/// whole run: started (and asked whether it can import the renderer) by `detect`, then fed one
+/// description per request line. One import instead of one per description is what makes
+/// verifying many artifacts cheap.
 ///
 /// See: https://github.com/pypa/readme_renderer (render returns None when docutils reports an
 /// error at or above the warning level it is given).
 #[derive(Debug)]
 pub(crate) struct ReadmeRenderer {
-    python: PathBuf,
+    /// `Err(why)` once the child failed: later descriptions are reported as not checked.
+    server: Mutex<Result<RenderServer, String>>,
 }
 
-/// Reads the description from stdin; exit 0 = rendered, 1 = errors (printed), 3 = no renderer.
-const RENDER_SCRIPT: &str = r#"
-import io, sys
+#[derive(Debug)]
+struct RenderServer {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+/// The line protocol, JSON on both sides. The first line out says whether the renderer imports
+/// (`{"ready": true}` or `{"ready": false, "message": ...}`). Then each line in is a JSON string
+/// (a description) and each line out its verdict: `{"rendered": true}`,
+/// `{"rendered": false, "message": <docutils' report>}` or `{"error": <why it could not run>}`.
+/// Anything the renderer prints goes to stderr so it cannot break the protocol.
+const RENDER_SERVER: &str = r#"
+import io, json, sys
+out, sys.stdout = sys.stdout, sys.stderr
+def reply(value):
+    out.write(json.dumps(value) + "\n")
+    out.flush()
 try:
     from readme_renderer.rst import render
 except ImportError as err:
-    print(f"readme_renderer is not importable: {err}")
-    sys.exit(3)
-text = sys.stdin.buffer.read().decode("utf-8")
-stream = io.StringIO()
-if render(text, stream=stream) is None:
-    print(stream.getvalue().strip() or "readme_renderer could not render the description")
-    sys.exit(1)
+    reply({"ready": False, "message": f"readme_renderer is not importable: {err}"})
+    sys.exit(0)
+reply({"ready": True})
+for line in sys.stdin:
+    try:
+        stream = io.StringIO()
+        if render(json.loads(line), stream=stream) is None:
+            message = stream.getvalue().strip()
+            reply({"rendered": False, "message": message or "readme_renderer could not render the description"})
+        else:
+            reply({"rendered": True})
+    except Exception as err:
+        reply({"error": f"{type(err).__name__}: {err}"})
 "#;
 
 impl ReadmeRenderer {
-    /// A renderer using `python`, when that interpreter has `readme_renderer` installed.
+    /// A renderer using `python`, when that interpreter has `readme_renderer` installed. The
+    /// child started to ask stays up and renders every description of the run.
     pub(crate) fn detect(python: &Path) -> Option<ReadmeRenderer> {
-        can_import(python, "readme_renderer.rst").then(|| ReadmeRenderer {
-            python: python.to_owned(),
+        let child = Cmd::new(python)
+            .args(["-c", RENDER_SERVER])
+            .spawn_piped()
+            .ok()?;
+        let mut server = RenderServer::new(child);
+        let ready = server.read_reply().ok()?;
+        if ready["ready"] != true {
+            server.stop();
+            return None;
+        }
+        Some(ReadmeRenderer {
+            server: Mutex::new(Ok(server)),
         })
+    }
+}
+
+impl RenderServer {
+    fn new(mut child: Child) -> RenderServer {
+        let stdin = child.stdin.take().expect("stdin was piped");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout was piped"));
+        RenderServer {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn read_reply(&mut self) -> anyhow::Result<serde_json::Value> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line)? == 0 {
+            anyhow::bail!("the readme_renderer process exited without answering");
+        }
+        serde_json::from_str(&line).context("the readme_renderer process answered with no JSON")
+    }
+
+    fn render(&mut self, text: &str) -> anyhow::Result<RenderOutcome> {
+        let mut request = serde_json::to_string(text)?;
+        request.push('\n');
+        self.stdin
+            .write_all(request.as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .context("failed to send a description to the readme_renderer process")?;
+        let reply = self.read_reply()?;
+        let message = |key: &str| cmd::tail(reply[key].as_str().unwrap_or_default(), 10);
+        Ok(match reply["rendered"].as_bool() {
+            Some(true) => RenderOutcome::Rendered,
+            Some(false) => RenderOutcome::Failed(message("message")),
+            None => {
+                RenderOutcome::Unavailable(format!("readme_renderer raised {}", message("error")))
+            }
+        })
+    }
+
+    /// Closes stdin (the child's loop ends) and reaps the child.
+    fn stop(self) {
+        let RenderServer {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        let _ = child.wait();
+    }
+}
+
+impl Drop for ReadmeRenderer {
+    fn drop(&mut self) {
+        let server = std::mem::replace(
+            self.server
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+            Err(String::new()),
+        );
+        if let Ok(server) = server {
+            server.stop();
+        }
     }
 }
 
 impl DescriptionRenderer for ReadmeRenderer {
     fn render_rst(&self, text: &str) -> RenderOutcome {
-        let command = Cmd::new(&self.python).args(["-c", RENDER_SCRIPT]);
-        let output = match command.output_with_stdin(text.as_bytes()) {
-            Ok(output) => output,
-            Err(err) => return RenderOutcome::Unavailable(format!("{err:#}")),
+        let mut guard = self.server.lock().unwrap_or_else(PoisonError::into_inner);
+        let server = match &mut *guard {
+            Ok(server) => server,
+            Err(why) => return RenderOutcome::Unavailable(why.clone()),
         };
-        let message = cmd::tail(&String::from_utf8_lossy(&output.stdout), 10);
-        match output.status.code() {
-            Some(0) => RenderOutcome::Rendered,
-            Some(1) => RenderOutcome::Failed(message),
-            Some(3) => RenderOutcome::Unavailable(message),
-            _ => RenderOutcome::Unavailable(
-                command
-                    .check(&output)
-                    .err()
-                    .map_or(message, |err| err.to_string()),
-            ),
+        match server.render(text) {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                // A child that broke the protocol is not trusted with the next description.
+                let why = format!("{err:#}");
+                if let Ok(server) = std::mem::replace(&mut *guard, Err(why.clone())) {
+                    let mut child = server.child;
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                RenderOutcome::Unavailable(why)
+            }
         }
     }
 }
@@ -159,9 +261,7 @@ pub(crate) fn pick_python(explicit: Option<&Path>, managed: &Venv) -> PathBuf {
 
 /// Reads `[build-system].requires` of a `pyproject.toml` (PEP 518), for the build venv.
 pub(crate) fn build_requires(pyproject: &Path) -> anyhow::Result<Vec<String>> {
-    let text = fs_err::read_to_string(pyproject)?;
-    let document: toml::Table = toml::from_str(&text)
-        .with_context(|| format!("`{}` is not valid TOML", pyproject.display()))?;
+    let document = crate::version::read_pyproject(pyproject)?;
     let requires = document
         .get("build-system")
         .and_then(|table| table.get("requires"))
