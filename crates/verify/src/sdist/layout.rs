@@ -5,10 +5,11 @@
 //!
 //! See: packaging.python.org `specifications/source-distribution-format`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sha2::{Digest as _, Sha256};
 
+use super::build_scripts::{self, BuildScan, BuildScripts, Hit};
 use super::tar::{Member, MemberKind};
 use super::{Malformed, ReadError};
 use crate::check::{CheckId, Findings, Severity};
@@ -62,6 +63,8 @@ struct Current {
     scan: MemberScan,
     kept: Option<Vec<u8>>,
     too_big: bool,
+    /// The SEC-04 scan, for `.py` members.
+    build: Option<BuildScan>,
 }
 
 /// Facts about the compressed stream, known once it has been read to the end.
@@ -101,6 +104,10 @@ pub(crate) struct Layout {
     max_mtime: u64,
     /// Regular files: member name and sha256.
     files: Vec<(String, [u8; 32])>,
+    /// SEC-04 hits of `.py` members by member name; judged once the root is settled and
+    /// `pyproject.toml` says which of them are build scripts.
+    build_hits: BTreeMap<String, Vec<Hit>>,
+    build_hit_count: usize,
     current: Option<Current>,
     stream: Option<StreamFacts>,
 }
@@ -123,6 +130,8 @@ impl Layout {
             owners: Tally::default(),
             max_mtime: 0,
             files: Vec::new(),
+            build_hits: BTreeMap::new(),
+            build_hit_count: 0,
             current: None,
             stream: None,
         }
@@ -162,7 +171,9 @@ impl Layout {
             return Ok(());
         }
         self.regular.insert(trimmed.to_owned());
+        let build = build_scripts::is_python_source(trimmed).then(BuildScan::default);
         self.current = Some(Current {
+            build,
             kept: self.wants_copy(trimmed).then(Vec::new),
             name: trimmed.to_owned(),
             sha256: Sha256::new(),
@@ -179,6 +190,9 @@ impl Layout {
         };
         current.sha256.update(chunk);
         current.scan.update(chunk);
+        if let Some(build) = current.build.as_mut() {
+            build.update(chunk);
+        }
         if let Some(kept) = current.kept.as_mut() {
             if kept.len().saturating_add(chunk.len()) > MAX_KEPT {
                 current.too_big = true;
@@ -195,6 +209,13 @@ impl Layout {
             return;
         };
         current.scan.finish(findings);
+        if let Some(build) = current.build {
+            let hits = build.finish();
+            if !hits.is_empty() && self.build_hit_count < build_scripts::MAX_HITS {
+                self.build_hit_count += hits.len();
+                self.build_hits.insert(current.name.clone(), hits);
+            }
+        }
         let digest: [u8; 32] = current.sha256.finalize().into();
         let kept = match (current.too_big, current.kept) {
             (true, _) => Some(Err("larger than 16 MiB")),
@@ -256,7 +277,18 @@ impl Layout {
             .map(|m| m.metadata_version.trim())
             .filter(|version| is_legacy(version));
         self.check_pyproject(legacy, findings);
+        let scripts = BuildScripts::new(self.pyproject_table().as_ref());
+        build_scripts::report(&self.root, &self.build_hits, &scripts, findings);
         metadata
+    }
+
+    /// `pyproject.toml` as a table, when it was kept and parses (SD-08 reports it otherwise).
+    fn pyproject_table(&self) -> Option<toml::Table> {
+        let member = format!("{}/pyproject.toml", self.root);
+        let Some(Ok(bytes)) = self.kept.get(&member) else {
+            return None;
+        };
+        std::str::from_utf8(bytes).ok()?.parse().ok()
     }
 
     /// PATH-* through the shared rules. An unsafe path (absolute, `..`) must never pass

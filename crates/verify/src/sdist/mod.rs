@@ -4,6 +4,7 @@
 //! as they arrive, and each member's content is hashed and scanned without being held whole.
 //! Only `PKG-INFO` and `pyproject.toml` at the root are kept, up to a size cap.
 
+mod build_scripts;
 mod gzip;
 mod layout;
 mod tar;
