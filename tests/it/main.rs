@@ -6,6 +6,7 @@ mod differential;
 mod dry_run;
 mod fuzz_regressions;
 mod tidy;
+mod upload;
 mod verify_metadata;
 mod verify_sdist;
 mod verify_wheel;

@@ -26,6 +26,9 @@ release-branch = "main"
 tag-prefix = "v"
 target = "pypi"
 dist-dir = "target/pyship/dist"
+# Tests never reach the internet: the index is a loopback port nothing listens on, unless a test
+# starts a server and passes `--index-url`.
+index-url = "http://127.0.0.1:9/"
 "#;
 
 /// Environment for every git (and xtask) run in tests: no user config, fixed identity.

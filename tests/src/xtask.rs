@@ -51,6 +51,17 @@ fn build_xtask() -> PathBuf {
         .expect("`cargo build -p xtask` reported no xtask executable")
 }
 
+/// Environment variables that carry credentials or switch on trusted publishing.
+pub const CREDENTIAL_ENV: &[&str] = &[
+    "PYPI_API_TOKEN",
+    "PYSHIP_INDEX_PASSWORD",
+    "GITHUB_ACTIONS",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+];
+
 /// An xtask command with the tests' git environment and no progress bars.
 #[must_use]
 pub fn xtask_command(args: &[&str]) -> Command {
@@ -66,6 +77,10 @@ pub fn xtask_command(args: &[&str]) -> Command {
         .env_remove("PYSHIP_GITHUB_API_URL")
         .env_remove("PYSHIP_GITHUB_UPLOAD_URL")
         .stdin(Stdio::null());
+    // Credentials and CI context come only from what a test sets.
+    for name in CREDENTIAL_ENV {
+        command.env_remove(name);
+    }
     command
 }
 

@@ -38,6 +38,7 @@ struct RawConfig {
     github_repository: Option<String>,
     github_api_url: Option<String>,
     github_upload_url: Option<String>,
+    index_url: Option<String>,
 }
 
 /// Where the GitHub side of a release lives. Unset fields mean github.com and the repository of
@@ -73,6 +74,8 @@ pub(crate) struct Config {
     pub(crate) build_command: Option<Vec<String>>,
     /// The GitHub repository and API endpoints.
     pub(crate) github: GitHubSettings,
+    /// The upload URL of a non-PyPI index (legacy upload API), if configured.
+    pub(crate) index_url: Option<String>,
 }
 
 impl Config {
@@ -159,6 +162,7 @@ impl Config {
                     .map(|value| github_url("github-upload-url", &value))
                     .transpose()?,
             },
+            index_url: raw.index_url,
         })
     }
 
@@ -275,6 +279,31 @@ pub(crate) fn github_token() -> Option<String> {
         .into_iter()
         .find_map(non_empty_env)
         .map(|value| value.to_string_lossy().trim().to_owned())
+}
+
+/// Environment variable holding the password for `--username` (never taken from argv).
+pub(crate) const INDEX_PASSWORD_ENV: &str = "PYSHIP_INDEX_PASSWORD";
+
+/// The password for a username-and-password index, from `PYSHIP_INDEX_PASSWORD` (empty = unset).
+pub(crate) fn index_password() -> Option<pyship_publish::Secret> {
+    std::env::var(INDEX_PASSWORD_ENV)
+        .ok()
+        .and_then(|value| pyship_publish::Secret::from_optional(&value))
+}
+
+/// Whether this runs in a GitHub Actions job (`GITHUB_ACTIONS=true`).
+pub(crate) fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value.trim() == "true")
+}
+
+/// The runner's ID token request URL and bearer token, as set when the job has
+/// `permissions: id-token: write`.
+pub(crate) fn oidc_request() -> (Option<String>, Option<String>) {
+    let read = |name| std::env::var(name).ok();
+    (
+        read("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        read("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    )
 }
 
 /// Whether progress bars may be drawn at all (terminal checks come on top).

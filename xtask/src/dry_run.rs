@@ -16,6 +16,7 @@ use crate::build::{self, BuildRequest};
 use crate::config::{self, Config};
 use crate::gates::{self, Gate, ReleaseVersion, Tags, Verdict, VersionInput};
 use crate::git;
+use crate::index::IndexArgs;
 use crate::plan::{self, Plan, PlanInput};
 use crate::python;
 use crate::verify::{self, Format};
@@ -39,6 +40,8 @@ pub(crate) struct DryRunArgs {
     /// instead of pyship's venv under `target/pyship/venv`.
     #[arg(long, env = config::PYTHON_ENV, value_name = "PATH")]
     python: Option<PathBuf>,
+    #[command(flatten)]
+    index: IndexArgs,
 }
 
 /// A titled group of gates, as printed and recorded.
@@ -86,7 +89,14 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
     }
     print_gates(&verify_step);
 
-    // Step 4: the plan of writes, none of them made.
+    // Step 4: the read-only publish steps: credential, token gate, index look-ups.
+    let index_step = step(
+        "Index (read-only)",
+        crate::publish_gates::dry_run_gates(&config, &args.index, &built.artifacts),
+    );
+    print_step(4, &index_step);
+
+    // Step 5: the plan of writes, none of them made.
     let head = git::head_sha(&config.root).ok();
     let plan = plan::plan(&PlanInput {
         config: &config,
@@ -96,7 +106,7 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
     });
     print_plan(&plan);
 
-    let steps = [local, build_step, verify_step];
+    let steps = [local, build_step, verify_step, index_step];
     finish(
         args,
         &config,
@@ -241,7 +251,7 @@ fn print_gate(gate: &Gate) {
 }
 
 fn print_plan(plan: &Plan) {
-    eprintln!("\n== 4. Plan: the writes a release would make, none made");
+    eprintln!("\n== 5. Plan: the writes a release would make, none made");
     for write in &plan.writes {
         eprintln!("{:<8} {} : {}", write.action, write.what, write.status);
     }

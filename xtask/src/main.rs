@@ -10,14 +10,18 @@ mod bench;
 mod build;
 mod cmd;
 mod config;
+mod credentials;
 mod dry_run;
 mod gates;
 mod git;
 mod github;
+mod index;
 mod plan;
+mod publish_gates;
 mod python;
 mod release_state;
 mod test;
+mod upload;
 mod verify;
 mod version;
 
@@ -64,6 +68,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run the release pipeline without its writes: local gates, build, verify, and the plan.
     DryRun(dry_run::DryRunArgs),
+    /// Upload artifacts built elsewhere: verify, check the credential, publish, prove.
+    Upload(upload::UploadArgs),
     /// Run the whole test suite: set up the test venv, then `cargo test --workspace`.
     Test(test::TestArgs),
     /// Benchmark verify, digests and memory against twine, check-wheel-contents and openssl.
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args, manifest_path),
         Command::DryRun(args) => dry_run::run(&args, manifest_path),
+        Command::Upload(args) => upload::run(&args, manifest_path),
         Command::Test(args) => test::run(&args, manifest_path),
         Command::Bench(args) => bench::run(&args, manifest_path),
     };

@@ -1,5 +1,5 @@
 //! The plan: every write a real release would make, in order, none of them done by `dry-run`,
-//! and the remote checks that cannot run until the publish (#3) and release (#4) steps exist.
+//! and the remote GitHub checks that go with it.
 
 use pyship_verify::{Report, Target};
 use serde::Serialize;
@@ -62,7 +62,7 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
                 artifact.filename,
                 artifact.size,
                 artifact.digests.sha256,
-                upload_url(config.target)
+                upload_url(config)
             ),
         );
     }
@@ -123,20 +123,24 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
 
     Plan {
         writes,
-        gates: [
-            remote_unknowns(config, input.release),
-            crate::github::remote_gates(config, input.release, input.head),
-        ]
-        .concat(),
+        gates: crate::github::remote_gates(config, input.release, input.head),
     }
 }
 
-fn upload_url(target: Target) -> &'static str {
-    match target {
+fn upload_url(config: &Config) -> String {
+    if let Some(url) = &config.index_url {
+        // Shown masked: a URL is never printed with a credential in it.
+        return pyship_publish::SafeUrl::parse(url).map_or_else(
+            |_| "the configured `index-url`".to_owned(),
+            |url| url.to_string(),
+        );
+    }
+    match config.target {
         Target::Pypi => "https://upload.pypi.org/legacy/",
         Target::Testpypi => "https://test.pypi.org/legacy/",
         Target::Generic => "the configured index (generic target)",
     }
+    .to_owned()
 }
 
 fn github_repo(config: &Config) -> String {
@@ -144,26 +148,4 @@ fn github_repo(config: &Config) -> String {
         |reason| format!("the GitHub repository of `{}` ({reason})", config.remote),
         |repo| format!("`{repo}`"),
     )
-}
-
-/// The remote checks a real release makes that nothing here can make yet. Each is UNKNOWN with
-/// the reason; none is reported as passed.
-fn remote_unknowns(config: &Config, release: Option<&ReleaseVersion>) -> Vec<Gate> {
-    let version = release.map_or("<version>", |r| r.text.as_str());
-    vec![
-        Gate::unknown(
-            "index-credentials",
-            format!(
-                "the upload credential for {} is not resolved: credentials arrive with the publish step (#3)",
-                config.target
-            ),
-        ),
-        Gate::unknown(
-            "index-files-absent",
-            format!(
-                "whether {} already has version `{version}` or these files is not asked: the index is queried by the publish step (#3)",
-                config.target
-            ),
-        ),
-    ]
 }

@@ -3,141 +3,30 @@
 //! re-published as a no-op; changed bytes under a published file name and a wrong password fail
 //! cleanly.
 //!
-//! Setup (CI does this in `.ci/run`, the command is [`SETUP`]): a venv at
-//! `target/pyship/publish-venv` under the workspace root, or wherever `PYSHIP_PUBLISH_VENV`
-//! points, holding pypiserver, passlib, build and flit_core. These tests fail, never skip, when
-//! it is missing.
+//! The server and its setup are shared with the xtask end-to-end tests: see
+//! `pyship_tests::pypiserver` (these tests fail, never skip, when its venv is missing).
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use pyship_publish::{
     Credentials, Event, FileStatus, HttpClient, HttpOptions, IndexUrls, LocalArtifact, NoReporter,
     PollPolicy, PublishError, PublishReport, PublishRequest, Reporter, RetryPolicy, SafeUrl,
     Secret, publish, read_artifact, verify_published,
 };
+use pyship_tests::pypiserver::{PASSWORD, Pypiserver, USER, build_with_venv};
+use pyship_tests::repo::workspace_root;
 
 use crate::fixtures;
 
-const SETUP: &str = "python3 -m venv target/pyship/publish-venv && target/pyship/publish-venv/bin/pip install pypiserver==2.4.2 passlib==1.7.4 build==1.6.1 flit_core==3.12.0";
-const USER: &str = "uploader";
-const PASSWORD: &str = "correct horse battery staple";
 const CANARY: &str = "pypi-CANARYcanaryCANARYcanary-wrong-password";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/publish sits two levels below the workspace root")
-        .to_owned()
-}
-
-fn venv() -> PathBuf {
-    let venv = std::env::var_os("PYSHIP_PUBLISH_VENV").map_or_else(
-        || workspace_root().join("target/pyship/publish-venv"),
-        PathBuf::from,
-    );
-    assert!(
-        venv.join("bin/pypi-server").is_file(),
-        "pypiserver is not installed at `{}`; run from the workspace root: `{SETUP}` (or set `PYSHIP_PUBLISH_VENV`)",
-        venv.display()
-    );
-    venv
-}
-
-/// A running pypiserver; killed on drop.
-struct Pypiserver {
-    child: Child,
-    base: String,
-    packages: tempfile::TempDir,
-    _config: tempfile::TempDir,
-}
-
-impl Pypiserver {
-    fn start() -> Pypiserver {
-        let venv = venv();
-        let config = tempfile::tempdir().unwrap();
-        let htpasswd = config.path().join("htpasswd");
-        let status = Command::new(venv.join("bin/python"))
-            .args([
-                "-c",
-                "import sys; from passlib.apache import HtpasswdFile as H; h = H(sys.argv[1], new=True); h.set_password(sys.argv[2], sys.argv[3]); h.save()",
-            ])
-            .arg(&htpasswd)
-            .args([USER, PASSWORD])
-            .status()
-            .unwrap();
-        assert!(status.success(), "writing the htpasswd file failed");
-        let packages = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(venv.join("bin/pypi-server"))
-            .args([
-                "run",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-a",
-                "update",
-            ])
-            .arg("-P")
-            .arg(&htpasswd)
-            .args(["--disable-fallback", "--log-stream", "none"])
-            .arg(packages.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Pypiserver {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            packages,
-            _config: config,
-        };
-        wait_ready(port);
-        server
-    }
-
-    fn index(&self) -> IndexUrls {
-        IndexUrls {
-            upload: SafeUrl::parse(&format!("{}/", self.base)).unwrap(),
-            simple: SafeUrl::parse(&format!("{}/simple/", self.base)).unwrap(),
-            json_api: None,
-            site: None,
-        }
-    }
-
-    fn stored(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.packages.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn wait_ready(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("pypiserver did not listen on port {port} within 30 s");
-}
-
-impl Drop for Pypiserver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+fn index(server: &Pypiserver) -> IndexUrls {
+    IndexUrls {
+        upload: SafeUrl::parse(&server.upload_url()).unwrap(),
+        simple: SafeUrl::parse(&server.simple_url()).unwrap(),
+        json_api: None,
+        site: None,
     }
 }
 
@@ -182,19 +71,7 @@ fn credentials(password: &str) -> Credentials {
 
 /// Builds the example package (sdist and wheel) with `build` from the venv, without isolation.
 fn build_demo(out: &Path) -> Vec<LocalArtifact> {
-    let status = Command::new(venv().join("bin/python"))
-        .args(["-m", "build", "--no-isolation", "--outdir"])
-        .arg(out)
-        .arg(workspace_root().join("examples/demo"))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "building examples/demo failed");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    paths.sort();
+    let paths = build_with_venv(&workspace_root().join("examples/demo"), out);
     assert_eq!(
         paths.len(),
         2,
@@ -228,7 +105,7 @@ fn publish_and_verify(
     project: &str,
     artifacts: &[LocalArtifact],
 ) -> PublishReport {
-    let index = server.index();
+    let index = index(server);
     let credentials = credentials(PASSWORD);
     let request = request(&index, project, &credentials, artifacts);
     let report = publish(&client(), &request, &NoReporter).unwrap();
@@ -274,7 +151,7 @@ fn pypiserver_changed_bytes_under_a_published_name_fail() {
     publish_and_verify(&server, "demo-pkg", std::slice::from_ref(&wheel));
     let second = tempfile::tempdir().unwrap();
     let changed = read_artifact(&fixtures::wheel(second.path(), "demo-pkg", "1.0", "two")).unwrap();
-    let index = server.index();
+    let index = index(&server);
     let credentials = credentials(PASSWORD);
     let request = request(
         &index,
@@ -307,7 +184,7 @@ fn pypiserver_wrong_password_fails_cleanly_without_the_secret() {
     let server = Pypiserver::start();
     let dir = tempfile::tempdir().unwrap();
     let wheel = read_artifact(&fixtures::wheel(dir.path(), "demo-pkg", "1.0", "one")).unwrap();
-    let index = server.index();
+    let index = index(&server);
     let credentials = credentials(CANARY);
     let mut request = request(
         &index,

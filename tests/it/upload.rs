@@ -1,0 +1,442 @@
+//! `cargo xtask upload` and the index steps of `cargo xtask dry-run` against a real pypiserver on
+//! a free loopback port with htpasswd auth: the example project and corpus files are uploaded and
+//! proven, a re-run is a no-op, changed bytes under a published name and a wrong password exit 1
+//! with nothing stored, a failing artifact stops the whole batch before the first byte is sent,
+//! and a dry run lists which files the index already has. Every error path runs with canary
+//! credentials, which must appear in no output and no file under `target/pyship`.
+//!
+//! See: pypi-upload.md sections 1.7, 4.3 and 7 items 4, 13, 14; field-failures C10, C13, C17.
+
+use std::path::{Path, PathBuf};
+
+use pyship_tests::pypiserver::{PASSWORD, Pypiserver, USER};
+use pyship_tests::python::{build_project, test_python};
+use pyship_tests::repo::TestRepo;
+use pyship_tests::xtask::{Run, xtask_command};
+use serde_json::Value;
+
+const WHEEL: &str = "pyship_demo-0.1.0-py3-none-any.whl";
+const SDIST: &str = "pyship_demo-0.1.0.tar.gz";
+/// Shaped like a PyPI token, so it reaches the token gate.
+const CANARY_TOKEN: &str = "pypi-CANARYcanaryCANARYcanary0123456789xyz";
+/// Shaped like nothing in particular: only exact-value redaction can hide it.
+const CANARY_PASSWORD: &str = "canary-password-Zq8vX2kW";
+
+/// Runs xtask `command` on `repo` with `args` and extra environment.
+fn xtask(repo: &TestRepo, command: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let manifest = repo.manifest();
+    let python = format!("--python={}", test_python().display());
+    let output = xtask_command(&["--manifest-path", manifest.to_str().unwrap(), command])
+        .arg(python)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(&repo.root)
+        .output()
+        .expect("failed to run xtask");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// `upload` to `server` as the htpasswd user with `password`, JSON on stdout.
+fn upload(repo: &TestRepo, server: &Pypiserver, paths: &[&Path], password: &str) -> Run {
+    let url = server.upload_url();
+    let mut args = vec!["--index-url", &url, "--username", USER, "--format=json"];
+    args.extend(paths.iter().map(|path| path.to_str().unwrap()));
+    xtask(
+        repo,
+        "upload",
+        &args,
+        &[("PYSHIP_INDEX_PASSWORD", password)],
+    )
+}
+
+/// The example project built from `repo` into a fresh directory.
+fn build(repo: &TestRepo) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let out = tempfile::tempdir().unwrap();
+    let artifacts = build_project(&repo.root.join("examples/demo"), out.path());
+    assert_eq!(artifacts.len(), 2, "{artifacts:?}");
+    (out, artifacts)
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|err| {
+        panic!(
+            "stdout is not JSON ({err}):\n{}\n{}",
+            run.stdout, run.stderr
+        )
+    })
+}
+
+/// `(filename, status, attempts)` of each file in the JSON report.
+fn statuses(document: &Value) -> Vec<(String, String, u64)> {
+    document["publish"]["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no publish report in {document:#}"))
+        .iter()
+        .map(|file| {
+            (
+                file["filename"].as_str().unwrap().to_owned(),
+                file["status"].as_str().unwrap().to_owned(),
+                file["attempts"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sha256(path: &Path) -> String {
+    let mut file = std::fs::File::open(path).unwrap();
+    pyship_verify::digest::digest_reader(&mut file, false)
+        .unwrap()
+        .sha256
+}
+
+/// Asserts that no canary is in the run's output or any file under `target/pyship`.
+fn assert_no_canary(repo: &TestRepo, run: &Run) {
+    for canary in [CANARY_TOKEN, CANARY_PASSWORD, "CANARYcanary"] {
+        assert!(
+            !run.stdout.contains(canary) && !run.stderr.contains(canary),
+            "canary `{canary}` leaked:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        for file in files_under(&repo.root.join("target/pyship")) {
+            let bytes = std::fs::read(&file).unwrap();
+            let found = bytes
+                .windows(canary.len())
+                .any(|window| window == canary.as_bytes());
+            assert!(!found, "canary `{canary}` in `{}`", file.display());
+        }
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            files.extend(files_under(&entry.path()));
+        } else if kind.is_file() {
+            files.push(entry.path());
+        }
+    }
+    files
+}
+
+#[test]
+fn upload_demo_and_corpus_then_rerun_is_a_no_op() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+
+    let run = upload(&repo, &server, &[out.path()], PASSWORD);
+
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let document = json(&run);
+    assert_eq!(
+        statuses(&document),
+        vec![
+            (WHEEL.to_owned(), "uploaded".to_owned(), 1),
+            (SDIST.to_owned(), "uploaded".to_owned(), 1)
+        ]
+    );
+    assert_eq!(
+        document["verification"]["files"][0]["problems"],
+        Value::Array(vec![])
+    );
+    assert_eq!(document["remaining"], Value::Array(vec![]));
+    assert!(
+        run.stderr
+            .contains("the index serves exactly the verified bytes"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.stored(), vec![WHEEL.to_owned(), SDIST.to_owned()]);
+    let wheel = out.path().join(WHEEL);
+    assert_eq!(server.stored_bytes(WHEEL), std::fs::read(&wheel).unwrap());
+    let record = std::fs::read_to_string(repo.root.join("target/pyship/upload.json")).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&record).unwrap(), document);
+
+    // Real PyPI files of another project, named by path.
+    let corpus = pyship_tests::corpus::corpus();
+    let attrs: Vec<&Path> = corpus
+        .files
+        .iter()
+        .filter(|file| file.pinned.filename.starts_with("attrs-"))
+        .map(|file| file.path.as_path())
+        .collect();
+    assert_eq!(attrs.len(), 2, "{attrs:?}");
+    let url = server.upload_url();
+    let mut args = vec![
+        "--index-url",
+        &url,
+        "--username",
+        USER,
+        "--project",
+        "attrs",
+    ];
+    args.extend(attrs.iter().map(|path| path.to_str().unwrap()));
+    let run = xtask(
+        &repo,
+        "upload",
+        &args,
+        &[("PYSHIP_INDEX_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(server.stored().len(), 4, "{:?}", server.stored());
+
+    // The same files again: nothing is sent, both are reported as already there.
+    let run = upload(&repo, &server, &[out.path()], PASSWORD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        statuses(&json(&run)),
+        vec![
+            (WHEEL.to_owned(), "already-present".to_owned(), 0),
+            (SDIST.to_owned(), "already-present".to_owned(), 0)
+        ]
+    );
+    assert!(
+        run.stderr.contains(&format!("{WHEEL}: already present")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(&sha256(&wheel)), "{}", run.stderr);
+    assert_eq!(server.stored().len(), 4);
+}
+
+#[test]
+fn upload_changed_bytes_under_a_published_name_exits_1_showing_both_digests() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let (first, _) = build(&repo);
+    let run = upload(&repo, &server, &[first.path()], PASSWORD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+
+    repo.write(
+        "examples/demo/src/pyship_demo/__init__.py",
+        "VALUE = 'changed'\n",
+    );
+    let (second, _) = build(&repo);
+    let (old, new) = (
+        sha256(&first.path().join(WHEEL)),
+        sha256(&second.path().join(WHEEL)),
+    );
+    assert_ne!(old, new);
+
+    let run = upload(&repo, &server, &[second.path()], PASSWORD);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("local sha256 {new}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("index sha256 {old}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    assert!(json(&run)["error"].as_str().unwrap().contains(WHEEL));
+    assert_eq!(
+        server.stored_bytes(WHEEL),
+        std::fs::read(first.path().join(WHEEL)).unwrap()
+    );
+}
+
+#[test]
+fn upload_wrong_password_exits_1_cleanly_and_stores_nothing() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+
+    let run = upload(&repo, &server, &[out.path()], CANARY_PASSWORD);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let document = json(&run);
+    let files = statuses(&document);
+    assert_eq!(files[0].1, "failed", "{document:#}");
+    assert_eq!(files[1].1, "not-attempted", "{document:#}");
+    let failure = document["publish"]["files"][0]["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("HTTP 401") || failure.contains("HTTP 403"),
+        "{failure}"
+    );
+    assert!(
+        run.stderr.contains("live on the index now: none"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.stored().is_empty());
+    assert_no_canary(&repo, &run);
+}
+
+#[test]
+fn upload_with_a_failing_artifact_sends_nothing() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let broken = out.path().join("pyship_demo-0.1.0-py2-none-any.whl");
+    std::fs::write(&broken, b"PK\x03\x04 this is not a zip archive").unwrap();
+
+    let run = upload(&repo, &server, &[out.path()], PASSWORD);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pyship_demo-0.1.0-py2-none-any.whl") && run.stderr.contains("error["),
+        "the finding names the file and its rule:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("every artifact must verify"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    let document = json(&run);
+    assert_eq!(document["verify"]["clean"], false);
+    assert!(document["publish"].is_null());
+    assert!(server.stored().is_empty(), "{:?}", server.stored());
+}
+
+#[test]
+fn dry_run_against_the_index_lists_present_and_absent_files() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let url = server.upload_url();
+    let env = [("PYPI_API_TOKEN", CANARY_TOKEN)];
+
+    let run = xtask(&repo, "dry-run", &["--index-url", &url], &env);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let evidence = gate(&run, "index-files-absent", "PASS");
+    assert!(
+        evidence.contains(&format!("absent: `{WHEEL}`, `{SDIST}`")),
+        "{evidence}"
+    );
+    let credentials = gate(&run, "index-credentials", "PASS");
+    assert!(credentials.contains("`PYPI_API_TOKEN`"), "{credentials}");
+    let scope = gate(&run, "token-scope", "UNKNOWN");
+    assert!(scope.contains("cannot be checked offline"), "{scope}");
+    assert_no_canary(&repo, &run);
+
+    // Upload the wheel the dry run built, then ask again.
+    let wheel = repo.root.join("target/pyship/dist").join(WHEEL);
+    let run = upload(&repo, &server, &[&wheel], PASSWORD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let run = xtask(&repo, "dry-run", &["--index-url", &url], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let evidence = gate(&run, "index-files-absent", "PASS");
+    assert!(
+        evidence.contains(&format!("absent: `{SDIST}`")),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains(&format!("same sha256 (an upload skips them): `{WHEEL}`")),
+        "{evidence}"
+    );
+    // No credential: UNKNOWN with the reason, never PASS.
+    let credentials = gate(&run, "index-credentials", "UNKNOWN");
+    assert!(
+        credentials.contains("no upload credential"),
+        "{credentials}"
+    );
+    assert_eq!(server.stored(), vec![WHEEL.to_owned()]);
+}
+
+/// The evidence of gate `name`, asserting its verdict.
+fn gate(run: &Run, name: &str, verdict: &str) -> String {
+    let line = run
+        .stderr
+        .lines()
+        .find(|line| line.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("gate `{name}` missing:\n{}", run.stderr));
+    assert!(
+        line.starts_with(verdict),
+        "gate `{name}`: {line}\n{}",
+        run.stderr
+    );
+    line.split_once(name).unwrap().1.trim().to_owned()
+}
+
+/// Extra environment variables for one run.
+type Env = [(&'static str, &'static str)];
+
+/// See: pypi-upload.md section 7 item 13; field-failures C16, C17.
+#[test]
+fn canary_credentials_appear_in_no_output_or_file_on_any_error_path() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let dist = out.path().to_str().unwrap();
+    let local = server.upload_url();
+    let in_userinfo = local.replace("://", &format!("://{USER}:{CANARY_PASSWORD}@"));
+    let token = [("PYPI_API_TOKEN", CANARY_TOKEN)];
+    let cases: [(&str, Vec<&str>, &Env); 4] = [
+        // The PyPI token gate: garbage after `pypi-` does not decode (no request is made).
+        (
+            "token gate",
+            vec!["--index-url", "https://upload.pypi.org/legacy/"],
+            &token,
+        ),
+        // The token sent to an index that refuses it.
+        ("refused token", vec!["--index-url", &local], &token),
+        // A password in the URL is refused before anything else.
+        ("userinfo", vec!["--index-url", &in_userinfo], &[]),
+        // The wrong password.
+        (
+            "wrong password",
+            vec!["--index-url", &local, "--username", USER],
+            &[("PYSHIP_INDEX_PASSWORD", CANARY_PASSWORD)],
+        ),
+    ];
+    for (case, mut args, env) in cases {
+        args.extend(["--format=json", dist]);
+        let run = xtask(&repo, "upload", &args, env);
+        assert_eq!(run.code, Some(1), "{case}: {}", run.stderr);
+        json(&run);
+        assert_no_canary(&repo, &run);
+    }
+    assert!(server.stored().is_empty());
+}
+
+/// See: pypi-upload.md section 7 item 14 (uv#9227: a username sent to PyPI got a 403).
+#[test]
+fn upload_username_for_pypi_is_refused_locally_with_the_403_explained() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let args = [
+        "--index-url",
+        "https://upload.pypi.org/legacy/",
+        "--username",
+        "someone",
+        out.path().to_str().unwrap(),
+    ];
+    let run = xtask(
+        &repo,
+        "upload",
+        &args,
+        &[("PYSHIP_INDEX_PASSWORD", CANARY_PASSWORD)],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let evidence = gate(&run, "index-credentials", "FAIL");
+    assert!(
+        evidence.contains("API tokens only (username `__token__`)"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("403"), "{evidence}");
+    assert_no_canary(&repo, &run);
+}
