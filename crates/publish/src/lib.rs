@@ -9,7 +9,7 @@
 //!
 //! FIXME(#3): the OS keyring credential source (twine's service = upload URL, user `__token__`)
 //! is not implemented; callers pass tokens in.
-//! FIXME(#3): `cargo xtask upload`, `token set|check|delete` and the dry-run steps are not wired.
+//! FIXME(#3): `cargo xtask token set|check|delete` is not wired (`upload` and `dry-run` are).
 //! FIXME(#3): PEP 740 attestations are neither uploaded nor checked.
 #![deny(missing_docs)]
 
