@@ -51,15 +51,13 @@ fn build_xtask() -> PathBuf {
         .expect("`cargo build -p xtask` reported no xtask executable")
 }
 
-/// Environment variables that carry credentials or switch on trusted publishing.
+/// Environment variables that carry index credentials or switch on trusted publishing.
 pub const CREDENTIAL_ENV: &[&str] = &[
     "PYPI_API_TOKEN",
     "PYSHIP_INDEX_PASSWORD",
     "GITHUB_ACTIONS",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
 ];
 
 /// An xtask command with the tests' git environment and no progress bars.
