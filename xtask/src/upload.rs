@@ -182,7 +182,7 @@ fn artifact_paths(args: &UploadArgs, config: &Config) -> anyhow::Result<Vec<Path
     } else {
         args.paths.clone()
     };
-    let files = verify::collect_artifacts(&paths)?;
+    let files = verify::collect_artifacts(&paths).map_err(|(_, error)| error)?;
     if files.is_empty() {
         let listed: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         anyhow::bail!(
