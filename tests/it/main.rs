@@ -1,5 +1,6 @@
 //! The end-to-end suite: one binary, one module per feature.
 
+mod cli_deep;
 mod cli_verify;
 mod corpus;
 mod differential;

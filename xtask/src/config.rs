@@ -10,6 +10,8 @@ use pyship_verify::Target;
 use serde::Deserialize;
 use url::Url;
 
+use crate::deep::DeepChecks;
+
 /// Environment variable naming a Python interpreter that already has the build frontend.
 pub(crate) const PYTHON_ENV: &str = "PYSHIP_PYTHON";
 /// Environment variable through which `cargo xtask test` hands the test venv's Python to tests.
@@ -17,6 +19,8 @@ pub(crate) const TEST_PYTHON_ENV: &str = "PYSHIP_TEST_PYTHON";
 /// Environment variable through which `cargo xtask test` hands the pypiserver venv to
 /// `crates/publish`'s real-index tests.
 pub(crate) const PUBLISH_VENV_ENV: &str = "PYSHIP_PUBLISH_VENV";
+/// Environment variable naming a Python that already has the deep checks' auditors.
+pub(crate) const DEEP_PYTHON_ENV: &str = "PYSHIP_DEEP_PYTHON";
 /// Environment variable that hides progress bars (as `NO_COLOR` does colour).
 const NO_PROGRESS_ENV: &str = "PYSHIP_NO_PROGRESS";
 /// Environment variable overriding `github-api-url` (GitHub Enterprise, tests).
@@ -35,6 +39,7 @@ struct RawConfig {
     dist_dir: Option<String>,
     remote: Option<String>,
     build_command: Option<Vec<String>>,
+    deep: Option<Vec<String>>,
     github_repository: Option<String>,
     github_api_url: Option<String>,
     github_upload_url: Option<String>,
@@ -76,6 +81,8 @@ pub(crate) struct Config {
     pub(crate) github: GitHubSettings,
     /// The upload URL of a non-PyPI index (legacy upload API), if configured.
     pub(crate) index_url: Option<String>,
+    /// The deep checks that always run (`deep = ["auditwheel", "abi3"]`).
+    pub(crate) deep: DeepChecks,
 }
 
 impl Config {
@@ -163,6 +170,7 @@ impl Config {
                     .transpose()?,
             },
             index_url: raw.index_url,
+            deep: DeepChecks::from_names(raw.deep.as_deref().unwrap_or_default())?,
         })
     }
 
@@ -265,6 +273,11 @@ fn non_empty(key: &str, value: Option<String>, default: &str) -> anyhow::Result<
         }
         Some(value) => Ok(value),
     }
+}
+
+/// The Python named by `PYSHIP_DEEP_PYTHON`, for the deep checks of `dry-run`.
+pub(crate) fn deep_python() -> Option<PathBuf> {
+    non_empty_env(DEEP_PYTHON_ENV).map(PathBuf::from)
 }
 
 /// The `cargo` that runs us (cargo sets `CARGO` for `cargo run`), else `cargo` from `PATH`.
@@ -403,6 +416,29 @@ mod tests {
                 .github
                 .api_url
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn deep_names_are_read_and_unknown_ones_rejected() {
+        let deep = |names: &[&str]| {
+            config(RawConfig {
+                deep: Some(names.iter().map(|&n| n.to_owned()).collect()),
+                ..RawConfig::default()
+            })
+        };
+        assert_eq!(
+            deep(&["abi3"]).unwrap().deep,
+            DeepChecks {
+                auditwheel: false,
+                abi3: true
+            }
+        );
+        assert_eq!(deep(&["auditwheel", "abi3"]).unwrap().deep, DeepChecks::ALL);
+        let err = format!("{:#}", deep(&["abi3audit"]).unwrap_err());
+        assert!(
+            err.contains("`abi3audit`") && err.contains("expected `auditwheel` or `abi3`"),
+            "{err}"
         );
     }
 

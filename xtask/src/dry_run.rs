@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::ExitStatus;
 use crate::build::{self, BuildRequest};
 use crate::config::{self, Config};
+use crate::deep;
 use crate::gates::{self, Gate, ReleaseVersion, Tags, Verdict, VersionInput};
 use crate::git;
 use crate::index::IndexArgs;
@@ -156,13 +157,23 @@ fn verify_artifacts(
         gates.push(Gate::unknown("built-version", "no artifacts were built"));
         return (step("Verify", gates), None);
     }
-    let report = match verify::verify_with_progress(artifacts, config.target, false, renderer) {
+    let mut report = match verify::verify_with_progress(artifacts, config.target, false, renderer) {
         Ok(report) => report,
         Err(err) => {
             gates.push(Gate::fail("verify", format!("{err:#}")));
             return (step("Verify", gates), None);
         }
     };
+    if config.deep.any() {
+        // Once configured, a deep check that cannot run fails the gate through its finding.
+        let python = config::deep_python();
+        match deep::tools_python(python.as_deref(), &config.state_dir(), &|line| {
+            eprintln!("{line}");
+        }) {
+            Ok(python) => deep::run(config.deep, &python, &mut report),
+            Err(err) => gates.push(Gate::fail("deep-checks", format!("{err:#}"))),
+        }
+    }
     gates.push(verify_gate(&report, strict));
     gates.push(built_version_gate(&report, release));
     (step("Verify", gates), Some(report))

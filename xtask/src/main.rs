@@ -11,6 +11,7 @@ mod build;
 mod cmd;
 mod config;
 mod credentials;
+mod deep;
 mod dry_run;
 mod gates;
 mod git;

@@ -11,10 +11,11 @@ use clap::Args;
 use crate::ExitStatus;
 use crate::cmd::Cmd;
 use crate::config::{self, Config};
+use crate::deep;
 use crate::python::Venv;
 
 /// What the tests need in their venv: the build frontend and backend the example uses, the reST
-/// renderer PyPI uses, and the peers the benchmark compares against. Pinned so that every machine
+/// renderer PyPI uses, the auditors of the deep checks, and the peers the benchmark compares against. Pinned so that every machine
 /// tests against the same tools; `flit_core` stays below 4 as the example's build-system requires.
 pub(crate) const TEST_REQUIREMENTS: &[&str] = &[
     "build==1.6.1",
@@ -48,7 +49,10 @@ pub(crate) struct TestArgs {
 pub(crate) fn run(args: &TestArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
     let config = Config::load(manifest_path)?;
     let test_venv = Venv::at(&config.state_dir().join("test-venv"));
-    test_venv.ensure(&owned(TEST_REQUIREMENTS), &|line| {
+    // The deep checks' auditors too, at the pins `verify --deep` installs.
+    let mut requirements = owned(TEST_REQUIREMENTS);
+    requirements.extend(owned(&deep::REQUIREMENTS));
+    test_venv.ensure(&requirements, &|line| {
         eprintln!("test venv: {line}");
     })?;
     let publish_dir = config.state_dir().join("publish-venv");

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::ExitStatus;
 use crate::config::{self, Config};
+use crate::deep::{self, DeepChecks};
 use crate::python::{self, Venv};
 
 /// Version of the JSON documents `verify` and `dry-run` print. Bumped on any incompatible change.
@@ -55,6 +56,14 @@ pub(crate) struct VerifyArgs {
     /// [default: pyship's build venv if set up, else `python3`].
     #[arg(long, env = config::PYTHON_ENV, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// Also run the deep checks WHL-13 (abi3audit) and WHL-14 (auditwheel) on the wheels whose
+    /// tags call for them [default: the configured `deep` list].
+    #[arg(long)]
+    deep: bool,
+    /// A Python that already has `auditwheel` and `abi3audit`, used instead of pyship's venv
+    /// under `target/pyship/deep-venv`.
+    #[arg(long, env = config::DEEP_PYTHON_ENV, value_name = "PATH")]
+    deep_python: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
@@ -139,15 +148,21 @@ struct Plan {
     paths: Vec<PathBuf>,
     /// pyship's build venv, whose `readme_renderer` renders reST when `--python` is not given.
     build_venv: PathBuf,
+    /// The deep checks to run, from `--deep` or the config.
+    deep: DeepChecks,
+    /// pyship's state directory, where the deep checks' venv lives.
+    state_dir: PathBuf,
 }
 
 impl Plan {
     fn load(args: &VerifyArgs, manifest_path: Option<&Path>) -> Result<Plan, Failure> {
-        // The workspace config is needed only for what the command line leaves out.
+        // The workspace config is required only for what the command line leaves out; when the
+        // command line says it all (paths and target), verify also runs outside a workspace, and
+        // a workspace config only adds its `deep` list.
         let config = if args.paths.is_empty() || args.target.is_none() {
             Some(Config::load(manifest_path).map_err(Failure::error)?)
         } else {
-            None
+            Config::load(manifest_path).ok()
         };
         let paths = match (&config, args.paths.is_empty()) {
             (Some(config), true) => vec![config.dist_dir.clone()],
@@ -161,6 +176,17 @@ impl Plan {
             target,
             paths,
             build_venv: build_venv_dir(config.as_ref()),
+            deep: if args.deep {
+                DeepChecks::ALL
+            } else {
+                config
+                    .as_ref()
+                    .map(|config| config.deep)
+                    .unwrap_or_default()
+            },
+            state_dir: config
+                .as_ref()
+                .map_or_else(|| PathBuf::from("target/pyship"), Config::state_dir),
         })
     }
 }
@@ -196,8 +222,15 @@ fn verify_and_sum(
     let managed = Venv::at(&plan.build_venv);
     let python = python::pick_python(args.python.as_deref(), &managed);
     let renderer = python::ReadmeRenderer::detect(&python);
-    let report = verify_with_progress(files, plan.target, args.md5, renderer.as_ref())
+    let mut report = verify_with_progress(files, plan.target, args.md5, renderer.as_ref())
         .map_err(|error| (None, Failure::error(error)))?;
+    if plan.deep.any() {
+        let python = deep::tools_python(args.deep_python.as_deref(), &plan.state_dir, &|line| {
+            eprintln!("{line}");
+        })
+        .map_err(|error| (Some(report.clone()), Failure::error(error)))?;
+        deep::run(plan.deep, &python, &mut report);
+    }
     if let Some(path) = &args.sha256sums
         && let Err(error) = write_sha256sums(path, &report)
     {

@@ -9,6 +9,7 @@
 mod check;
 pub mod content;
 pub mod cross;
+pub mod deep;
 pub mod digest;
 pub mod filename;
 pub mod metadata;
