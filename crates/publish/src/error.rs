@@ -177,6 +177,18 @@ pub enum PublishError {
         /// The first artifact's version.
         expected: String,
     },
+    /// The core metadata's `Metadata-Version` is one PyPI does not accept.
+    ///
+    /// See: pypi-upload.md section 7 item 7 (twine#1070: read as "missing Name, Version").
+    #[error("`{filename}` has unsupported Metadata-Version `{found}` (PyPI accepts {accepted})")]
+    MetadataVersion {
+        /// The file name.
+        filename: String,
+        /// The `Metadata-Version` as written.
+        found: String,
+        /// The accepted values, listed.
+        accepted: String,
+    },
     /// The same file name appears twice in the batch.
     #[error("`{filename}` is given twice")]
     DuplicateFile {

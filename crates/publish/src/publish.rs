@@ -261,8 +261,17 @@ impl PublishReport {
     }
 }
 
+/// `Metadata-Version` values PyPI and TestPyPI accept (there never was a 2.0).
+///
+/// See: pypi-upload.md section 7 item 7; warehouse `forklift/metadata.py`.
+const PYPI_METADATA_VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"];
+
+/// The username PyPI API tokens are sent with.
+const TOKEN_USERNAME: &str = "__token__";
+
 /// Checks the batch before anything is sent: not empty, no duplicate file names, one project
-/// (every `Name` normalizes to the configured project), one version, a safe upload URL.
+/// (every `Name` normalizes to the configured project), one version, a safe upload URL, and for
+/// PyPI and TestPyPI a `Metadata-Version` they accept.
 ///
 /// See: field-failures C13 (zero uploads when something is known to be wrong), C19.
 pub fn preflight(request: &PublishRequest<'_>) -> Result<(), PublishError> {
@@ -287,6 +296,14 @@ pub fn preflight(request: &PublishRequest<'_>) -> Result<(), PublishError> {
                 filename: artifact.filename.clone(),
                 name: artifact.name().to_owned(),
                 project: request.project.to_owned(),
+            });
+        }
+        let found = artifact.metadata.metadata_version.trim();
+        if request.index.site.is_some() && !PYPI_METADATA_VERSIONS.contains(&found) {
+            return Err(PublishError::MetadataVersion {
+                filename: artifact.filename.clone(),
+                found: found.to_owned(),
+                accepted: PYPI_METADATA_VERSIONS.join(", "),
             });
         }
         if artifact.version() != first.version() {
@@ -440,6 +457,16 @@ fn upload_file(
         }
     };
     let credentials = &credentials;
+    if request.index.site.is_some() && credentials.username != TOKEN_USERNAME {
+        result.failure = Some(format!(
+            "not sent: the index takes API tokens only (username `{TOKEN_USERNAME}`), and these credentials are for username `{}`",
+            credentials.username
+        ));
+        result.hint = Some(
+            "PyPI answers a password login with 403 \"Username/Password authentication is no longer supported\": use an API token or trusted publishing".to_owned(),
+        );
+        return result;
+    }
     loop {
         result.attempts += 1;
         reporter.on_event(&Event::Uploading {

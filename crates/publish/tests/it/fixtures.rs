@@ -28,12 +28,23 @@ fn record_hash(bytes: &[u8]) -> String {
 
 /// Writes `demo_pkg-<version>-py3-none-any.whl`; `payload` varies the module's bytes.
 pub(crate) fn wheel(dir: &Path, name: &str, version: &str, payload: &str) -> PathBuf {
+    wheel_with_metadata(dir, name, version, payload, &metadata(name, version))
+}
+
+/// Writes a wheel like [`wheel`], with `metadata` as its METADATA.
+pub(crate) fn wheel_with_metadata(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    payload: &str,
+    metadata: &str,
+) -> PathBuf {
     let stem = pyship_verify::filename::normalize_name(name).replace('-', "_");
     let path = dir.join(format!("{stem}-{version}-py3-none-any.whl"));
     let dist_info = format!("{stem}-{version}.dist-info");
     let members: Vec<(String, Vec<u8>)> = vec![
         (format!("{stem}/__init__.py"), format!("VALUE = {payload:?}\n").into_bytes()),
-        (format!("{dist_info}/METADATA"), metadata(name, version).into_bytes()),
+        (format!("{dist_info}/METADATA"), metadata.as_bytes().to_vec()),
         (
             format!("{dist_info}/WHEEL"),
             b"Wheel-Version: 1.0\nGenerator: pyship-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),

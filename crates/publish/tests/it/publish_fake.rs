@@ -791,3 +791,97 @@ fn canary_token_never_appears_in_results_or_errors() {
         rendered[0]
     );
 }
+
+fn pypi_site(fake: &FakePypi) -> IndexUrls {
+    IndexUrls {
+        site: Some(pyship_publish::IndexSite::PyPI),
+        ..index(fake, "/legacy/")
+    }
+}
+
+/// See: pypi-upload.md section 7 item 7 (twine#1070, warehouse#15611: Metadata-Version 2.3/2.4
+/// read by an old parser as "missing Name, Version").
+#[test]
+fn metadata_versions_pypi_accepts_pass_and_others_are_named_before_any_request() {
+    let fake = basic_fake();
+    let index = pypi_site(&fake);
+    let credentials = Credentials::token(Secret::new(PASSWORD));
+    for (metadata_version, accepted) in [
+        ("1.0", true),
+        ("1.1", true),
+        ("1.2", true),
+        ("2.0", false),
+        ("2.1", true),
+        ("2.2", true),
+        ("2.3", true),
+        ("2.4", true),
+        ("2.5", true),
+        ("2.6", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let metadata = fixtures::metadata(NAME, VERSION).replace(
+            "Metadata-Version: 2.4",
+            &format!("Metadata-Version: {metadata_version}"),
+        );
+        let path = fixtures::wheel_with_metadata(dir.path(), NAME, VERSION, "x", &metadata);
+        let artifact = read_artifact(&path).unwrap();
+        let request = PublishRequest {
+            index: &index,
+            project: NAME,
+            credentials: &credentials,
+            artifacts: std::slice::from_ref(&artifact),
+            retry: fast_retry(),
+            poll: fast_poll(),
+        };
+        let result = pyship_publish::preflight(&request);
+        if accepted {
+            assert!(result.is_ok(), "{metadata_version}: {result:?}");
+            continue;
+        }
+        let err = result.unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains(&format!(
+                "unsupported Metadata-Version `{metadata_version}`"
+            )) && shown.contains("PyPI accepts 1.0, 1.1, 1.2, 2.1, 2.2, 2.3, 2.4, 2.5")
+                && !shown.contains("Name"),
+            "{shown}"
+        );
+        // `publish` runs the same preflight: nothing reaches the index.
+        assert!(publish(&client(), &request, &NoReporter).is_err());
+    }
+    assert!(fake.posts().is_empty() && fake.n_gets() == 0);
+}
+
+/// See: pypi-upload.md section 7 item 14 (uv#9227: a username sent to PyPI got `403
+/// Username/Password authentication is no longer supported`).
+#[test]
+fn a_username_other_than_token_is_not_sent_to_pypi() {
+    let fake = basic_fake();
+    let index = pypi_site(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    let credentials = Credentials {
+        username: "someone".into(),
+        password: Secret::new(PASSWORD),
+    };
+    let request = PublishRequest {
+        index: &index,
+        project: NAME,
+        credentials: &credentials,
+        artifacts: &artifacts,
+        retry: fast_retry(),
+        poll: fast_poll(),
+    };
+    let report = publish(&client(), &request, &NoReporter).unwrap();
+    let file = &report.files[0];
+    assert_eq!(file.status, FileStatus::Failed);
+    assert_eq!(file.attempts, 0);
+    assert!(
+        file.failure.as_deref().unwrap().contains("`__token__`"),
+        "{file:?}"
+    );
+    assert!(file.hint.as_deref().unwrap().contains("403"), "{file:?}");
+    assert_eq!(report.files[1].status, FileStatus::NotAttempted);
+    assert!(fake.posts().is_empty());
+}
