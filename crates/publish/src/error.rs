@@ -189,6 +189,29 @@ pub enum PublishError {
         /// The accepted values, listed.
         accepted: String,
     },
+    /// An attestation next to a file is unreadable or about other bytes.
+    ///
+    /// See: pypi-upload.md section 7 item 10 (gh-action-pypi-publish#319).
+    #[error("attestation `{}` for `{filename}` is refused: {reason}", path.display())]
+    Attestation {
+        /// The distribution's file name.
+        filename: String,
+        /// The attestation file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Some files of the batch have attestations and others do not.
+    ///
+    /// See: pypi-upload.md section 7 item 11 (EXOTIC#1344).
+    #[error(
+        "attestations are next to some files but not next to {}: attest every file of the batch or none",
+        quoted(.missing)
+    )]
+    AttestationsIncomplete {
+        /// The files without one.
+        missing: Vec<String>,
+    },
     /// The same file name appears twice in the batch.
     #[error("`{filename}` is given twice")]
     DuplicateFile {
@@ -227,4 +250,9 @@ pub enum PublishError {
         #[source]
         source: Box<LookupError>,
     },
+}
+
+fn quoted(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    names.join(", ")
 }

@@ -10,10 +10,12 @@
 //! FIXME(#3): the OS keyring credential source (twine's service = upload URL, user `__token__`)
 //! is not implemented; callers pass tokens in.
 //! FIXME(#3): `cargo xtask token set|check|delete` is not wired (`upload` and `dry-run` are).
-//! FIXME(#3): PEP 740 attestations are neither uploaded nor checked.
+//! FIXME(#3): PEP 740 attestations found next to a file are checked against it and sent, but
+//! none are made here, and the index's provenance is not compared after upload.
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod attestation;
 pub mod error;
 pub mod form;
 pub mod http;

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::artifact::{DistKind, LocalArtifact};
+use crate::attestation::{check_attestations, find_attestation};
 use crate::error::{HttpError, LookupError, PublishError};
 use crate::form::form_fields;
 use crate::http::{HttpClient, HttpResponse, server_message, upload_hint};
@@ -315,6 +316,8 @@ pub fn preflight(request: &PublishRequest<'_>) -> Result<(), PublishError> {
             });
         }
     }
+    // Provenance is all-or-nothing and checked against the bytes before the first upload.
+    check_attestations(request.artifacts)?;
     Ok(())
 }
 
@@ -582,7 +585,13 @@ fn send_once(
     credentials: &Credentials,
     artifact: &LocalArtifact,
 ) -> Attempt {
-    let fields = form_fields(artifact);
+    let mut fields = form_fields(artifact);
+    // Checked in preflight; read again so that what is sent is what is on disk now.
+    match find_attestation(artifact) {
+        Ok(Some(attestation)) => fields.push(("attestations", format!("[{}]", attestation.json))),
+        Ok(None) => {}
+        Err(err) => return Attempt::Fatal(err.to_string()),
+    }
     let authorization = credentials.authorization();
     let mut url = request.index.upload.clone();
     for _ in 0..2 {

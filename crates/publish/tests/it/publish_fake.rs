@@ -885,3 +885,91 @@ fn a_username_other_than_token_is_not_sent_to_pypi() {
     assert_eq!(report.files[1].status, FileStatus::NotAttempted);
     assert!(fake.posts().is_empty());
 }
+
+/// Writes a PEP 740 attestation (unsigned: the fake does not check signatures) next to
+/// `artifact`, attesting `sha256`; returns its compact JSON.
+fn write_attestation(artifact: &LocalArtifact, sha256: &str) -> String {
+    use base64::Engine as _;
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{ "name": artifact.filename, "digest": { "sha256": sha256 } }],
+        "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+        "predicate": null,
+    });
+    let attestation = serde_json::json!({
+        "version": 1,
+        "verification_material": { "certificate": "Y2VydA==", "transparency_entries": [] },
+        "envelope": {
+            "statement": base64::engine::general_purpose::STANDARD.encode(statement.to_string()),
+            "signature": "c2ln",
+        },
+    });
+    let path = pyship_publish::attestation::attestation_path(artifact);
+    std::fs::write(path, attestation.to_string()).unwrap();
+    attestation.to_string()
+}
+
+/// See: pypi-upload.md section 7 item 10 (an attestation already next to a dist is reused when
+/// it attests these bytes).
+#[test]
+fn attestations_next_to_each_file_are_checked_and_sent_with_it() {
+    let fake = basic_fake();
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    let sent: Vec<String> = artifacts
+        .iter()
+        .map(|artifact| write_attestation(artifact, &artifact.digests.sha256))
+        .collect();
+    let report = run(&fake, &index(&fake, "/legacy/"), &artifacts).unwrap();
+    assert!(report.is_complete(), "{report:#?}");
+    for (artifact, json) in artifacts.iter().zip(&sent) {
+        let post = fake
+            .posts()
+            .into_iter()
+            .find(|post| post.content_filename.as_deref() == Some(artifact.filename.as_str()))
+            .unwrap();
+        assert_eq!(post.field("attestations"), vec![format!("[{json}]")]);
+    }
+}
+
+/// See: pypi-upload.md section 7 item 10 (gh-action-pypi-publish#319: a stale attestation from
+/// an earlier run; never send one whose digest does not match).
+#[test]
+fn an_attestation_of_other_bytes_is_refused_before_any_request() {
+    let fake = basic_fake();
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    write_attestation(&artifacts[0], &artifacts[0].digests.sha256);
+    let stale = "ab".repeat(32);
+    write_attestation(&artifacts[1], &stale);
+    let err = run(&fake, &index(&fake, "/legacy/"), &artifacts).unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&format!("for `{}`", artifacts[1].filename))
+            && shown.contains(&format!("attests sha256 {stale}"))
+            && shown.contains(&artifacts[1].digests.sha256),
+        "{shown}"
+    );
+    assert!(fake.posts().is_empty() && fake.n_gets() == 0);
+}
+
+/// See: pypi-upload.md section 7 item 11 (EXOTIC#1344: one dist of the batch had no
+/// attestation and the upload failed part-way).
+#[test]
+fn a_batch_with_an_unattested_file_is_refused_before_any_request() {
+    let fake = basic_fake();
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    write_attestation(&artifacts[1], &artifacts[1].digests.sha256);
+    let err = run(&fake, &index(&fake, "/legacy/"), &artifacts).unwrap_err();
+    assert!(
+        matches!(&err, PublishError::AttestationsIncomplete { missing } if missing == &[artifacts[0].filename.clone()]),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("not next to `{}`", artifacts[0].filename)),
+        "{err}"
+    );
+    assert!(fake.posts().is_empty() && fake.n_gets() == 0);
+}
