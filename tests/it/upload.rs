@@ -151,6 +151,11 @@ fn upload_demo_and_corpus_then_rerun_is_a_no_op() {
         Value::Array(vec![])
     );
     assert_eq!(document["remaining"], Value::Array(vec![]));
+    let url = document["publish"]["files"][0]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&server.base) && url.contains(WHEEL),
+        "{url}"
+    );
     assert!(
         run.stderr
             .contains("the index serves exactly the verified bytes"),

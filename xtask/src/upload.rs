@@ -158,8 +158,9 @@ fn upload(args: &UploadArgs, config: &Config, outcome: &mut Outcome) -> anyhow::
     let provider = Provider::new(source, &client, &index, &project, &clock);
     let request = request(&index, &project, &provider, &artifacts);
     pyship_publish::preflight(&request)?;
-    let report = publish(&client, &request, &StderrReporter)?;
+    let mut report = publish(&client, &request, &StderrReporter)?;
     let verification = verify_live(&client, &request, &report)?;
+    fill_urls(&mut report, verification.as_ref());
     print_result(&report, verification.as_ref(), &index);
     outcome.live = report.live().iter().map(|f| (*f).to_owned()).collect();
     outcome.remaining = report.remaining().iter().map(|f| (*f).to_owned()).collect();
@@ -182,7 +183,13 @@ fn artifact_paths(args: &UploadArgs, config: &Config) -> anyhow::Result<Vec<Path
     } else {
         args.paths.clone()
     };
-    let files = verify::collect_artifacts(&paths).map_err(|(_, error)| error)?;
+    let mut files = verify::collect_artifacts(&paths).map_err(|(_, error)| error)?;
+    // PEP 740 attestations beside the files are not artifacts: the upload reads and checks them.
+    files.retain(|file| {
+        !file
+            .to_string_lossy()
+            .ends_with(pyship_publish::attestation::SUFFIX)
+    });
     if files.is_empty() {
         let listed: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         anyhow::bail!(
@@ -265,6 +272,20 @@ fn verify_live(
         artifacts.len()
     );
     Ok(Some(verify_published(client, &subset, &StderrReporter)?))
+}
+
+/// An uploaded file's URL is known once the index lists it.
+fn fill_urls(report: &mut PublishReport, verification: Option<&VerificationReport>) {
+    let Some(verification) = verification else {
+        return;
+    };
+    for file in report.files.iter_mut().filter(|file| file.url.is_none()) {
+        file.url = verification
+            .files
+            .iter()
+            .find(|proof| proof.filename == file.filename)
+            .and_then(|proof| proof.url.clone());
+    }
 }
 
 /// Progress lines on stderr.
