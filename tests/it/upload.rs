@@ -445,3 +445,77 @@ fn upload_username_for_pypi_is_refused_locally_with_the_403_explained() {
     assert!(evidence.contains("403"), "{evidence}");
     assert_no_canary(&repo, &run);
 }
+
+/// The offline token gate through the command: tokens that fail it are refused with evidence
+/// before any request (the upload URL is PyPI's, which no test may reach), and no part of the
+/// token is shown. A TestPyPI token for PyPI and an account-wide token are two of its cases.
+#[test]
+fn upload_refuses_tokens_failing_the_gate_before_any_request() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let dist = out.path().to_str().unwrap();
+    let key = b"test root key";
+    let cases = [
+        (
+            pyship_publish::token::mint_token(key, "pypi.org", "CANARYid", &[r#"[3,"user-uuid"]"#]),
+            "account-wide",
+        ),
+        (
+            pyship_publish::token::mint_token(
+                key,
+                "test.pypi.org",
+                "CANARYid",
+                &[r#"[1,["pyship-demo"]]"#],
+            ),
+            "issued by `test.pypi.org`",
+        ),
+        (
+            pyship_publish::token::mint_token(key, "pypi.org", "CANARYid", &[r#"[1,["other"]]"#]),
+            "scoped to `other`",
+        ),
+    ];
+    for (token, expected) in cases {
+        let args = ["--index-url", "https://upload.pypi.org/legacy/", dist];
+        let run = xtask(
+            &repo,
+            "upload",
+            &args,
+            &[("PYPI_API_TOKEN", token.expose())],
+        );
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let evidence = gate(&run, "token-scope", "FAIL");
+        assert!(evidence.contains(expected), "{evidence}");
+        let body = token.expose().trim_start_matches("pypi-");
+        let shown = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !shown.contains(body) && !shown.contains("CANARYid"),
+            "{shown}"
+        );
+        assert!(
+            run.stderr.contains("nothing was uploaded"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// See: pypi-upload.md section 2.1 (the runner hands out ID tokens only with `id-token: write`).
+#[test]
+fn upload_in_github_actions_without_id_token_permission_names_it() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let args = [
+        "--index-url",
+        "https://upload.pypi.org/legacy/",
+        out.path().to_str().unwrap(),
+    ];
+    let run = xtask(&repo, "upload", &args, &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let evidence = gate(&run, "index-credentials", "UNKNOWN");
+    assert!(evidence.contains("`id-token: write`"), "{evidence}");
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+}
