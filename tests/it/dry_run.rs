@@ -2,6 +2,7 @@
 //! bare repository as `origin`, built with the real build frontend of the test venv. A clean run
 //! passes and writes nothing; each local gate that fails exits 1 and names the gate.
 
+mod contents;
 mod github;
 
 use pyship_tests::python::{run_python, test_python};

@@ -40,6 +40,7 @@ struct RawConfig {
     remote: Option<String>,
     build_command: Option<Vec<String>>,
     deep: Option<Vec<String>>,
+    toplevel: Option<Vec<String>>,
     github_repository: Option<String>,
     github_api_url: Option<String>,
     github_upload_url: Option<String>,
@@ -83,6 +84,8 @@ pub(crate) struct Config {
     pub(crate) index_url: Option<String>,
     /// The deep checks that always run (`deep = ["auditwheel", "abi3"]`).
     pub(crate) deep: DeepChecks,
+    /// The top-level names the wheel must install (WHL-11), instead of comparing with git.
+    pub(crate) toplevel: Option<Vec<String>>,
 }
 
 impl Config {
@@ -171,6 +174,7 @@ impl Config {
             },
             index_url: raw.index_url,
             deep: DeepChecks::from_names(raw.deep.as_deref().unwrap_or_default())?,
+            toplevel: raw.toplevel,
         })
     }
 

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::ExitStatus;
 use crate::build::{self, BuildRequest};
 use crate::config::{self, Config};
+use crate::contents;
 use crate::deep;
 use crate::gates::{self, Gate, ReleaseVersion, Tags, Verdict, VersionInput};
 use crate::git;
@@ -174,6 +175,7 @@ fn verify_artifacts(
             Err(err) => gates.push(Gate::fail("deep-checks", format!("{err:#}"))),
         }
     }
+    contents::check(&config.project, config.toplevel.as_deref(), &mut report);
     gates.push(verify_gate(&report, strict));
     gates.push(built_version_gate(&report, release));
     (step("Verify", gates), Some(report))

@@ -10,6 +10,7 @@ mod bench;
 mod build;
 mod cmd;
 mod config;
+mod contents;
 mod credentials;
 mod deep;
 mod dry_run;

@@ -19,6 +19,7 @@ pub mod record;
 pub mod sdist;
 mod sniff;
 pub mod target;
+pub mod tree;
 pub mod wheel;
 pub mod whf;
 pub mod zip;
