@@ -152,6 +152,9 @@ pub(crate) struct BuildScan {
     hits: Vec<Hit>,
     system_info: Option<(usize, String)>,
     encode: Option<(usize, String)>,
+    /// A spawn call whose arguments start on the next line (`run(\n    ["git", ...])`): it is
+    /// judged by that line.
+    pending: Option<(usize, String)>,
 }
 
 impl BuildScan {
@@ -183,6 +186,7 @@ impl BuildScan {
             let last = std::mem::take(&mut self.carry);
             self.line_done(&last);
         }
+        self.resolve_pending("");
         if let (Some((_, info)), Some((line, encode))) = (&self.system_info, &self.encode) {
             let pattern = format!("{encode} of {info}");
             self.push(HitKind::EncodedSystemInfo, *line, pattern);
@@ -193,6 +197,9 @@ impl BuildScan {
 
     fn line_done(&mut self, raw: &[u8]) {
         self.line += 1;
+        if self.pending.is_some() && !raw.trim_ascii().is_empty() {
+            self.resolve_pending(&String::from_utf8_lossy(raw));
+        }
         if self.spawners.is_empty() && !PREFILTER.is_match(raw) {
             return;
         }
@@ -301,9 +308,21 @@ impl BuildScan {
             }));
         }
         for (args_at, name) in calls {
-            if !VCS_COMMAND.is_match(&code[args_at..]) {
+            let args = &code[args_at..];
+            if args.trim().is_empty() {
+                self.pending = Some((line, name));
+            } else if !VCS_COMMAND.is_match(args) {
                 self.push(HitKind::Spawn, line, format!("{name}("));
             }
+        }
+    }
+
+    /// Judges a spawn call left open on an earlier line by the line holding its arguments.
+    fn resolve_pending(&mut self, args: &str) {
+        if let Some((line, name)) = self.pending.take()
+            && !VCS_COMMAND.is_match(args)
+        {
+            self.push(HitKind::Spawn, line, format!("{name}("));
         }
     }
 }

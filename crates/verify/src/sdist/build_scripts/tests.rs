@@ -25,6 +25,7 @@ fn ok_ordinary_setup_py() {
         # os.system('rm -rf /') in a comment\n\
         version = subprocess.check_output([\"git\", \"describe\", \"--tags\"]).decode()\n\
         rev = subprocess.run('git rev-parse HEAD', shell=True)\n\
+        tag = subprocess.check_output(\n\n    [\"git\", \"describe\"],\n)\n\
         if platform.system() == 'Windows':\n    pass\n\
         setup(name='foo', version=version)\n";
     assert_eq!(scan(source), []);
@@ -63,6 +64,18 @@ fn warn_process_spawns_but_not_vcs_queries() {
             (HitKind::Spawn, 3, "os.system(".to_owned()),
             (HitKind::Spawn, 5, "co(".to_owned()),
             (HitKind::Spawn, 6, "os.popen(".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn warn_spawn_with_arguments_on_the_next_line() {
+    let source = "import subprocess\nsubprocess.run(\n    ['sh', '-c', 'id'],\n)\nsubprocess.run(";
+    assert_eq!(
+        scan(source),
+        [
+            (HitKind::Spawn, 2, "subprocess.run(".to_owned()),
+            (HitKind::Spawn, 5, "subprocess.run(".to_owned()),
         ]
     );
 }
