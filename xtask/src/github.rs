@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pyship_release::gates::{Answer, token_identity};
+use pyship_release::notes;
 use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
 use pyship_release::{CommitSha, GitHubClient, GitHubConfig, GitHubToken, SystemClock, TokenKind};
 use url::Url;
@@ -23,6 +24,70 @@ use crate::release_state::{self, DraftKey};
 const PERMISSIONS: &str = "github-permissions";
 const TAG: &str = "github-tag";
 const RELEASE: &str = "github-release-absent";
+const NOTES: &str = "release-notes";
+
+/// Changelog files looked for in the project directory, in this order.
+const CHANGELOGS: [&str; 8] = [
+    "CHANGELOG.md",
+    "CHANGELOG.rst",
+    "CHANGES.md",
+    "CHANGES.rst",
+    "HISTORY.md",
+    "HISTORY.rst",
+    "NEWS.md",
+    "NEWS.rst",
+];
+
+/// `release-notes`: where the release's notes come from and how long they are. A changelog
+/// section longer than GitHub's limit is not a failure (the body is cut and the full text goes
+/// into an asset) but is said up front.
+/// See: github-release.md §5 case 13 ("dry-run reports length").
+pub(crate) fn notes_gate(config: &Config, release: Option<&ReleaseVersion>) -> Gate {
+    let Some(release) = release else {
+        return Gate::unknown(
+            NOTES,
+            "no valid release version, so no changelog section to find",
+        );
+    };
+    let version = release.text.as_str();
+    let found = CHANGELOGS.iter().find_map(|name| {
+        let text = fs_err::read_to_string(config.project.join(name)).ok()?;
+        Some((*name, notes::changelog_section(&text, version)))
+    });
+    let generated = "GitHub will generate the notes, with the previous tag given explicitly";
+    match found {
+        None => Gate::pass(
+            NOTES,
+            format!(
+                "no changelog (`{}`) in `{}`: {generated}",
+                CHANGELOGS.join("`, `"),
+                config.project_rel().display()
+            ),
+        ),
+        Some((name, None)) => Gate::pass(
+            NOTES,
+            format!("`{name}` has no section for `{version}`: {generated}"),
+        ),
+        Some((name, Some(section))) => {
+            let chars = section.chars().count();
+            let fits = if chars <= notes::MAX_BODY_CHARS {
+                "fits GitHub's limit".to_owned()
+            } else {
+                format!(
+                    "longer than GitHub's limit, so the body is cut and the full text goes into the release asset `{}`",
+                    notes::NOTES_ASSET_NAME
+                )
+            };
+            Gate::pass(
+                NOTES,
+                format!(
+                    "`{name}` section for `{version}`: {chars} characters of at most {} ({fits})",
+                    notes::MAX_BODY_CHARS
+                ),
+            )
+        }
+    }
+}
 
 /// The GitHub gates, always three, in a fixed order.
 pub(crate) fn remote_gates(

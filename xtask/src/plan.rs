@@ -123,7 +123,11 @@ pub(crate) fn plan(input: &PlanInput<'_>) -> Plan {
 
     Plan {
         writes,
-        gates: crate::github::remote_gates(config, input.release, input.head),
+        gates: [
+            vec![crate::github::notes_gate(config, input.release)],
+            crate::github::remote_gates(config, input.release, input.head),
+        ]
+        .concat(),
     }
 }
 

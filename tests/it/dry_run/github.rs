@@ -120,6 +120,12 @@ fn dry_run_github_fresh_tag_with_push_token_passes_every_github_gate() {
     assert!(tag.contains("`v0.1.0` does not exist"), "{tag}");
     let release = assert_gate(&run, "github-release-absent", "PASS");
     assert!(release.contains("no release or draft"), "{release}");
+    let notes = assert_gate(&run, "release-notes", "PASS");
+    assert!(
+        notes.contains("`CHANGELOG.md` section for `0.1.0`: 27 characters")
+            && notes.contains("fits GitHub's limit"),
+        "{notes}"
+    );
     assert_only_reads(&github);
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json_gate(&document, "github-tag")["verdict"], "PASS");
@@ -148,9 +154,18 @@ fn dry_run_github_tag_at_another_commit_fails_naming_it() {
     assert_only_reads(&github);
 }
 
+/// Also: a changelog section over GitHub's 125,000 characters is reported with its length and
+/// where the full text goes. See: goreleaser#2647 (github-release.md §5 case 13).
 #[test]
-fn dry_run_github_tag_already_at_head_passes() {
+fn dry_run_github_tag_already_at_head_passes_and_long_notes_are_reported() {
     let (repo, github) = setup();
+    let long = format!(
+        "# Changelog\n\n## 0.1.0\n\n{}",
+        "- a change\n".repeat(12_000)
+    );
+    repo.write("examples/demo/CHANGELOG.md", &long);
+    repo.commit_all("A long changelog");
+    repo.git(&["push", "--quiet", "origin", "main"]);
     let head = repo.git(&["rev-parse", "HEAD"]);
     let object = github.state().add_annotated_tag("v0.1.0", &head);
 
@@ -158,6 +173,12 @@ fn dry_run_github_tag_already_at_head_passes() {
 
     let evidence = assert_gate(&run, "github-tag", "PASS");
     assert!(evidence.contains(&object), "{evidence}");
+    let notes = assert_gate(&run, "release-notes", "PASS");
+    assert!(
+        notes.contains("131999 characters of at most 125000")
+            && notes.contains("the full text goes into the release asset `RELEASE-NOTES.md`"),
+        "{notes}"
+    );
 }
 
 /// See: github-release.md §5 case 5 (a rerun resumes the same draft) and §1b (the listing can
