@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     };
     let _ = verify_bytes("foo-1.0-py3-none-any.whl", data, &options);
 });

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyship_tests::python::{build_project, test_python};
+use pyship_tests::python::{build_project, build_project_with_env, test_python};
 use pyship_tests::repo::{copy_dir, workspace_root};
-use pyship_tests::xtask::run_xtask;
+use pyship_tests::xtask::{Run, run_xtask, xtask_command};
 use pyship_tests::zipwriter::{BASELINE_FILENAME, WheelBuilder};
 use tempfile::TempDir;
 
@@ -248,6 +248,83 @@ fn verify_human_output_escapes_control_characters_in_member_names() {
         run.stderr.contains(r"foo/\u{1b}[2Jred.py"),
         "{}",
         run.stderr
+    );
+}
+
+/// Runs xtask with `env` set on top of the tests' environment.
+fn run_xtask_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = xtask_command(args)
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .output()
+        .expect("failed to run xtask");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn verify_repro_mode_example_built_with_source_date_epoch_is_clean_zip13_sd01() {
+    // flit_core stamps every wheel entry, the gzip MTIME and every sdist member with it.
+    let epoch = "1700000000";
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    copy_dir(&workspace_root().join("examples/demo"), &project);
+    let dist = dir.path().join("dist");
+    let artifacts = build_project_with_env(&project, &dist, &[("SOURCE_DATE_EPOCH", epoch)]);
+    assert_eq!(artifacts.len(), 2, "{artifacts:?}");
+    let args = ["verify", arg(&dist), "--target=pypi"];
+
+    // Step 1: the variable turns reproducible mode on, and the artifacts match it.
+    let run = run_xtask_env(dir.path(), &args, &[("SOURCE_DATE_EPOCH", epoch)]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+
+    // Step 2: the flag overrides the variable, and an earlier epoch fails both artifacts.
+    let mut other = args.to_vec();
+    other.push("--source-date-epoch=1699999900");
+    let run = run_xtask_env(dir.path(), &other, &[("SOURCE_DATE_EPOCH", epoch)]);
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    for id in ["error[ZIP-13]", "error[SD-01]", "error[SD-06]"] {
+        assert!(run.stderr.contains(id), "{id} missing:\n{}", run.stderr);
+    }
+
+    // Step 3: an empty variable is unset: no reproducible mode at all.
+    let run = run_xtask_env(dir.path(), &args, &[("SOURCE_DATE_EPOCH", "")]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+}
+
+#[test]
+fn verify_repro_mode_example_built_without_source_date_epoch_fails_zip13() {
+    let (dir, dist, _) = built_demo();
+    let run = run_xtask(
+        dir.path(),
+        &[
+            "verify",
+            arg(&dist),
+            "--target=pypi",
+            "--source-date-epoch=1700000000",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("error[ZIP-13]"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_invalid_source_date_epoch_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_xtask_env(
+        dir.path(),
+        &["verify", "--format=json", "x.whl", "--target=pypi"],
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+    );
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let message = document["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`SOURCE_DATE_EPOCH` is `yesterday`"),
+        "{document:#}"
     );
 }
 

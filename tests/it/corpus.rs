@@ -114,6 +114,7 @@ fn options() -> VerifyOptions<'static> {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     }
 }
 

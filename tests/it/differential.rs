@@ -93,6 +93,7 @@ fn assert_rejected(bytes: &[u8], id: &str) {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     };
     let findings = verify_bytes(FILENAME, bytes, &options).0.findings;
     assert!(

@@ -15,6 +15,7 @@ const OPTIONS: VerifyOptions<'static> = VerifyOptions {
     md5: false,
     renderer: None,
     reporter: None,
+    source_date_epoch: None,
 };
 
 /// What each fuzz target does with its input (see `fuzz/fuzz_targets/`).

@@ -13,6 +13,7 @@ fn options(target: Target) -> VerifyOptions<'static> {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     }
 }
 

@@ -10,6 +10,7 @@ fn options() -> VerifyOptions<'static> {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     }
 }
 
@@ -471,6 +472,74 @@ fn warn_gzip_mtime_later_than_every_member_sd01() {
     };
     let finding = assert_warning(&gz.write(&baseline_tar().finish()), "SD-01");
     assert!(finding.message.contains("MTIME"), "{finding:?}");
+}
+
+/// The errors (and warnings) about `bytes` in reproducible mode with `epoch`.
+fn with_epoch(bytes: &[u8], epoch: u64) -> Vec<Finding> {
+    let options = VerifyOptions {
+        source_date_epoch: Some(epoch),
+        ..options()
+    };
+    verify_bytes(FILENAME, bytes, &options)
+        .0
+        .findings
+        .into_iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect()
+}
+
+#[test]
+fn ok_repro_mode_gzip_mtime_zero_or_epoch_and_members_not_newer() {
+    // The baseline's members are all at 1 700 000 000.
+    for (mtime, epoch) in [
+        (0, 1_700_000_000),
+        (1_700_000_000, 1_700_000_000),
+        (0, 1_800_000_000),
+    ] {
+        let gz = Gzip {
+            mtime,
+            ..Gzip::default()
+        };
+        let found = with_epoch(&gz.write(&baseline_tar().finish()), epoch);
+        assert!(found.is_empty(), "MTIME {mtime}, epoch {epoch}: {found:#?}");
+    }
+}
+
+#[test]
+fn err_repro_mode_gzip_mtime_other_than_epoch_sd01() {
+    let gz = Gzip {
+        mtime: 1_600_000_000,
+        ..Gzip::default()
+    };
+    let found = with_epoch(&gz.write(&baseline_tar().finish()), 1_700_000_000);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].id.as_str(), found[0].severity),
+        ("SD-01", Severity::Error)
+    );
+    assert!(
+        found[0]
+            .message
+            .contains("gzip MTIME is 1600000000; expected 0 or SOURCE_DATE_EPOCH 1700000000"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn err_repro_mode_members_newer_than_epoch_sd06() {
+    let found = with_epoch(&tarwriter::baseline_sdist(), 1_690_000_000);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].id.as_str(), found[0].severity),
+        ("SD-06", Severity::Error)
+    );
+    assert!(
+        found[0]
+            .message
+            .starts_with("5 members are newer than SOURCE_DATE_EPOCH 1690000000")
+            && found[0].message.contains("mtime 1700000000"),
+        "{found:#?}"
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ fn options() -> VerifyOptions<'static> {
         md5: false,
         renderer: None,
         reporter: None,
+        source_date_epoch: None,
     }
 }
 
@@ -224,6 +225,78 @@ fn err_dist_info_name_differing_only_in_normalization_is_one_whl01() {
         "{}",
         summary(&findings)
     );
+}
+
+/// The baseline wheel with every entry stamped with the DOS `date` and `time`.
+fn stamped(date: u16, time: u16) -> Vec<u8> {
+    let mut zip = WheelBuilder::baseline().zip();
+    for member in &mut zip.members {
+        member.date = date;
+        member.time = time;
+    }
+    zip.to_bytes()
+}
+
+/// 2023-11-14 22:13:20 UTC, which is `SOURCE_DATE_EPOCH` 1 700 000 000, as DOS stores it.
+const DOS_DATE_2023: u16 = (43 << 9) + (11 << 5) + 14;
+const DOS_TIME_22_13_20: u16 = (22 << 11) + (13 << 5) + 10;
+
+/// The ZIP-13 findings about `bytes` with `SOURCE_DATE_EPOCH` `epoch` (reproducible mode).
+fn zip13_with_epoch(bytes: &[u8], epoch: Option<u64>) -> Vec<Finding> {
+    let options = VerifyOptions {
+        source_date_epoch: epoch,
+        ..options()
+    };
+    let findings = verify_bytes(BASELINE_FILENAME, bytes, &options).0.findings;
+    let (zip13, others): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| f.id.as_str() == "ZIP-13");
+    assert_clean(&others, &["REC", "WHL"]);
+    zip13
+}
+
+#[test]
+fn ok_zip13_repro_mode_entries_at_source_date_epoch() {
+    let bytes = stamped(DOS_DATE_2023, DOS_TIME_22_13_20);
+    // DOS keeps even seconds, so one second later is written the same way.
+    for epoch in [1_700_000_000, 1_700_000_001] {
+        let found = zip13_with_epoch(&bytes, Some(epoch));
+        assert!(found.is_empty(), "{epoch}: {}", summary(&found));
+    }
+}
+
+#[test]
+fn err_zip13_repro_mode_entries_at_another_time_is_one_error() {
+    let bytes = stamped(DOS_DATE_2023, DOS_TIME_22_13_20);
+    let found = zip13_with_epoch(&bytes, Some(1_700_000_002));
+    assert_eq!(found.len(), 1, "{}", summary(&found));
+    assert_eq!(found[0].severity, Severity::Error);
+    let message = &found[0].message;
+    assert!(
+        message.starts_with("4 of 4 entries")
+            && message.contains("has 2023-11-14 22:13:20")
+            && message.contains("expected 2023-11-14 22:13:22 UTC"),
+        "{message}"
+    );
+}
+
+#[test]
+fn ok_zip13_repro_mode_epoch_before_1980_is_clamped_to_1980() {
+    // The baseline's entries are at 1980-01-01 00:00:00.
+    let bytes = WheelBuilder::baseline().bytes();
+    for epoch in [0, 315_532_800] {
+        let found = zip13_with_epoch(&bytes, Some(epoch));
+        assert!(found.is_empty(), "{epoch}: {}", summary(&found));
+    }
+    let found = zip13_with_epoch(&bytes, Some(1_700_000_000));
+    assert_eq!(found.len(), 1, "{}", summary(&found));
+}
+
+#[test]
+fn ok_zip13_without_source_date_epoch_any_valid_time_passes() {
+    let bytes = stamped(DOS_DATE_2023, DOS_TIME_22_13_20);
+    let found = zip13_with_epoch(&bytes, None);
+    assert!(found.is_empty(), "{}", summary(&found));
 }
 
 #[test]

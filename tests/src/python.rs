@@ -83,7 +83,14 @@ pub fn run_python(code: &str, args: &[&str]) -> String {
 /// venv's `python -m build --no-isolation` (offline), and returns their paths, sorted.
 #[must_use]
 pub fn build_project(project: &Path, outdir: &Path) -> Vec<PathBuf> {
+    build_project_with_env(project, outdir, &[])
+}
+
+/// As [`build_project`], with `env` set for the build (for example `SOURCE_DATE_EPOCH`).
+#[must_use]
+pub fn build_project_with_env(project: &Path, outdir: &Path, env: &[(&str, &str)]) -> Vec<PathBuf> {
     let output = python_command()
+        .envs(env.iter().copied())
         .args(["-m", "build", "--no-isolation", "--outdir"])
         .arg(outdir)
         .arg(project)

@@ -21,6 +21,10 @@ pub(crate) const TEST_PYTHON_ENV: &str = "PYSHIP_TEST_PYTHON";
 pub(crate) const PUBLISH_VENV_ENV: &str = "PYSHIP_PUBLISH_VENV";
 /// Environment variable naming a Python that already has the deep checks' auditors.
 pub(crate) const DEEP_PYTHON_ENV: &str = "PYSHIP_DEEP_PYTHON";
+/// Environment variable with the build's timestamp (seconds since 1970), which `verify` checks
+/// artifacts against in reproducible mode.
+/// See: reproducible-builds.org `SOURCE_DATE_EPOCH` specification.
+pub(crate) const SOURCE_DATE_EPOCH_ENV: &str = "SOURCE_DATE_EPOCH";
 /// Environment variable that hides progress bars (as `NO_COLOR` does colour).
 const NO_PROGRESS_ENV: &str = "PYSHIP_NO_PROGRESS";
 /// Environment variable overriding `github-api-url` (GitHub Enterprise, tests).
@@ -321,6 +325,21 @@ pub(crate) fn oidc_request() -> (Option<String>, Option<String>) {
         read("ACTIONS_ID_TOKEN_REQUEST_URL"),
         read("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
     )
+}
+
+/// `SOURCE_DATE_EPOCH` as whole seconds; unset or empty is `None`, anything but digits an error.
+pub(crate) fn source_date_epoch() -> anyhow::Result<Option<u64>> {
+    let Some(value) = non_empty_env(SOURCE_DATE_EPOCH_ENV) else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse::<u64>() {
+        Ok(seconds) => Ok(Some(seconds)),
+        Err(_) => bail!(
+            "`{SOURCE_DATE_EPOCH_ENV}` is `{}`; expected whole seconds since 1970 (digits only)",
+            text.escape_debug()
+        ),
+    }
 }
 
 /// Whether progress bars may be drawn at all (terminal checks come on top).

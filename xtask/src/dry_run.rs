@@ -158,7 +158,14 @@ fn verify_artifacts(
         gates.push(Gate::unknown("built-version", "no artifacts were built"));
         return (step("Verify", gates), None);
     }
-    let mut report = match verify::verify_with_progress(artifacts, config.target, false, renderer) {
+    // Reproducible mode is `verify`'s opt-in: a SOURCE_DATE_EPOCH left in the environment must
+    // not fail a dry run whose build backend does not clamp timestamps.
+    let settings = verify::Settings {
+        target: config.target,
+        md5: false,
+        source_date_epoch: None,
+    };
+    let mut report = match verify::verify_with_progress(artifacts, settings, renderer) {
         Ok(report) => report,
         Err(err) => {
             gates.push(Gate::fail("verify", format!("{err:#}")));

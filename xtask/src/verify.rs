@@ -64,6 +64,10 @@ pub(crate) struct VerifyArgs {
     /// under `target/pyship/deep-venv`.
     #[arg(long, env = config::DEEP_PYTHON_ENV, value_name = "PATH")]
     deep_python: Option<PathBuf>,
+    /// Reproducible mode: every wheel entry's timestamp must be SECONDS (clamped to 1980), an
+    /// sdist's gzip MTIME 0 or SECONDS, and no sdist member newer [default: `SOURCE_DATE_EPOCH`].
+    #[arg(long, value_name = "SECONDS")]
+    source_date_epoch: Option<u64>,
 }
 
 pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
@@ -144,6 +148,8 @@ impl Failure {
 /// What to verify, from the command line and the config.
 struct Plan {
     target: Target,
+    /// `--source-date-epoch`, else `SOURCE_DATE_EPOCH`.
+    source_date_epoch: Option<u64>,
     /// Artifacts or directories holding them.
     paths: Vec<PathBuf>,
     /// pyship's build venv, whose `readme_renderer` renders reST when `--python` is not given.
@@ -172,8 +178,13 @@ impl Plan {
             .target
             .or(config.as_ref().map(|config| config.target))
             .unwrap_or(Target::Pypi);
+        let source_date_epoch = match args.source_date_epoch {
+            Some(seconds) => Some(seconds),
+            None => config::source_date_epoch().map_err(Failure::error)?,
+        };
         Ok(Plan {
             target,
+            source_date_epoch,
             paths,
             build_venv: build_venv_dir(config.as_ref()),
             deep: if args.deep {
@@ -222,7 +233,12 @@ fn verify_and_sum(
     let managed = Venv::at(&plan.build_venv);
     let python = python::pick_python(args.python.as_deref(), &managed);
     let renderer = python::ReadmeRenderer::detect(&python);
-    let mut report = verify_with_progress(files, plan.target, args.md5, renderer.as_ref())
+    let settings = Settings {
+        target: plan.target,
+        md5: args.md5,
+        source_date_epoch: plan.source_date_epoch,
+    };
+    let mut report = verify_with_progress(files, settings, renderer.as_ref())
         .map_err(|error| (None, Failure::error(error)))?;
     if plan.deep.any() {
         let python = deep::tools_python(args.deep_python.as_deref(), &plan.state_dir, &|line| {
@@ -278,19 +294,30 @@ fn build_venv_dir(config: Option<&Config>) -> PathBuf {
     )
 }
 
+/// The verification settings `verify` and `dry-run` choose.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    /// The index whose rules apply.
+    pub(crate) target: Target,
+    /// Also compute md5 digests.
+    pub(crate) md5: bool,
+    /// Reproducible mode's `SOURCE_DATE_EPOCH`.
+    pub(crate) source_date_epoch: Option<u64>,
+}
+
 /// Runs pyship-verify, drawing a progress bar on a terminal for sets large enough to wait for.
 pub(crate) fn verify_with_progress(
     files: &[PathBuf],
-    target: Target,
-    md5: bool,
+    settings: Settings,
     renderer: Option<&python::ReadmeRenderer>,
 ) -> anyhow::Result<Report> {
     let progress = BarReporter::new(files.len());
     let options = VerifyOptions {
-        target,
-        md5,
+        target: settings.target,
+        md5: settings.md5,
         renderer: renderer.map(|r| r as &dyn DescriptionRenderer),
         reporter: Some(&progress),
+        source_date_epoch: settings.source_date_epoch,
     };
     let report = pyship_verify::verify_files(files, &options);
     progress.bar.finish_and_clear();

@@ -81,6 +81,11 @@ pub struct VerifyOptions<'a> {
     pub renderer: Option<&'a dyn DescriptionRenderer>,
     /// Receives progress events.
     pub reporter: Option<&'a dyn Reporter>,
+    /// The build's `SOURCE_DATE_EPOCH` (seconds since 1970), which turns on reproducible mode:
+    /// every wheel entry's DOS timestamp must equal it clamped to 1980 (ZIP-13), an sdist's gzip
+    /// MTIME must be 0 or it (SD-01) and no tar member may be newer (SD-06), all as errors. This
+    /// crate reads no environment: the caller passes the value.
+    pub source_date_epoch: Option<u64>,
 }
 
 /// Why verification could not run at all (as opposed to findings about an artifact).

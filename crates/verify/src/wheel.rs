@@ -55,7 +55,7 @@ pub fn verify_wheel<R: Read + Seek>(
 
     // Step 1: the file name and the container's structure.
     let wheel_name = filename::check_wheel_filename(filename, options.target, findings);
-    let Some(archive) = zip::read_strict(reader, len, findings)? else {
+    let Some(archive) = zip::read_strict(reader, len, options.source_date_epoch, findings)? else {
         return Ok(contents);
     };
     check_member_names(&archive, wheel_name.as_ref(), findings);

@@ -7,6 +7,7 @@
 //!
 //! See: APPNOTE.TXT 6.3.10 (4.3.7 local header, 4.3.12 central header, 4.3.14-16 end records).
 
+mod dos;
 mod records;
 mod stream;
 
@@ -99,13 +100,15 @@ pub struct ZipArchive {
     pub within_limits: bool,
 }
 
-/// Reads the archive structure strictly (ZIP-01..08, ZIP-10..17), recording findings.
+/// Reads the archive structure strictly (ZIP-01..08, ZIP-10..17), recording findings. With a
+/// `source_date_epoch`, ZIP-13 runs in reproducible mode.
 ///
 /// Returns `None` when the framing is too broken to name the entries. Anything wrong with the
 /// bytes is a finding; the error is only for failures of `reader` itself.
 pub fn read_strict<R: Read + Seek>(
     reader: &mut R,
     len: u64,
+    source_date_epoch: Option<u64>,
     findings: &mut Findings,
 ) -> io::Result<Option<ZipArchive>> {
     let mut src = Source::new(reader, len)?;
@@ -151,6 +154,9 @@ pub fn read_strict<R: Read + Seek>(
     check_names(&entries, &centrals, findings);
     for (entry, central) in &entries {
         check_entry(entry, central.as_ref(), findings);
+    }
+    if let Some(epoch) = source_date_epoch {
+        check_reproducible_times(&entries, epoch, findings);
     }
     let entries: Vec<ZipEntry> = entries.into_iter().map(|(entry, _)| entry).collect();
     let within_limits = check_limits(&entries, len, findings);
@@ -530,8 +536,6 @@ fn check_version_needed(name: &str, version: u16, zip64: bool, findings: &mut Fi
 }
 
 /// DOS date and time fields are a real date (ZIP-13). See: APPNOTE 4.4.6.
-// FIXME(#2): the reproducible mode of ZIP-13 (every entry at `clamp(SOURCE_DATE_EPOCH, 1980)`)
-// needs a `VerifyOptions` field; only validity is checked.
 fn check_dos_time(name: &str, time: u16, date: u16, findings: &mut Findings) {
     let (second2, minute, hour) = (time & 0x1f, (time >> 5) & 0x3f, time >> 11);
     let (day, month, year) = (date & 0x1f, (date >> 5) & 0x0f, 1980 + (date >> 9));
@@ -551,6 +555,53 @@ fn check_dos_time(name: &str, time: u16, date: u16, findings: &mut Findings) {
             ),
         );
     }
+}
+
+/// ZIP-13 in reproducible mode: every entry's DOS timestamp is `SOURCE_DATE_EPOCH` clamped to
+/// 1980-01-01, in UTC, to DOS's two-second precision, as wheel, flit and hatchling write it.
+/// One finding names how many entries differ and the first of them.
+/// See: `wheel/wheelfile.py` (`MINIMUM_TIMESTAMP`, `time.gmtime`); reproducible-builds.org
+/// `SOURCE_DATE_EPOCH` specification.
+fn check_reproducible_times(
+    entries: &[(ZipEntry, Option<CentralRecord>)],
+    epoch: u64,
+    findings: &mut Findings,
+) {
+    let expected = dos::Stamp::from_unix(epoch.max(dos::MIN_UNIX));
+    let Some(expected) = expected else {
+        findings.error(
+            ID_13,
+            None,
+            format!(
+                "SOURCE_DATE_EPOCH {epoch} is after 2107, the last year a DOS timestamp can \
+                 hold; expected an epoch before 2108"
+            ),
+        );
+        return;
+    };
+    let differing: Vec<(&str, dos::Stamp)> = entries
+        .iter()
+        .filter_map(|(entry, central)| {
+            let found = central
+                .as_ref()
+                .map(|c| dos::Stamp::from_dos(c.date, c.time))?;
+            (found != expected).then_some((entry.name.as_str(), found))
+        })
+        .collect();
+    let Some((first, found)) = differing.first() else {
+        return;
+    };
+    findings.error(
+        ID_13,
+        Some(first),
+        format!(
+            "{} of {} entries have a DOS timestamp other than SOURCE_DATE_EPOCH {epoch} (e.g. \
+             `{first}` has {found}); expected {expected} UTC for every entry in a reproducible \
+             build",
+            differing.len(),
+            entries.len()
+        ),
+    );
 }
 
 /// Unix file type and permission bits (ZIP-14). The exec-bit rule needs the content scan and

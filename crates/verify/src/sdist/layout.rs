@@ -101,6 +101,9 @@ pub(crate) struct Layout {
     unwanted: HashSet<String>,
     modes: Tally,
     owners: Tally,
+    /// Members newer than `SOURCE_DATE_EPOCH`, in reproducible mode.
+    late: Tally,
+    source_date_epoch: Option<u64>,
     max_mtime: u64,
     /// Regular files: member name and sha256.
     files: Vec<(String, [u8; 32])>,
@@ -113,8 +116,13 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// Layout state for the sdist called `{stem}.tar.gz`.
-    pub(crate) fn new(stem: &str, filename: Option<&SdistFilename>) -> Self {
+    /// Layout state for the sdist called `{stem}.tar.gz`; a `source_date_epoch` turns on
+    /// reproducible mode.
+    pub(crate) fn new(
+        stem: &str,
+        filename: Option<&SdistFilename>,
+        source_date_epoch: Option<u64>,
+    ) -> Self {
         Self {
             stem: stem.to_owned(),
             normalized_stem: filename.map(|f| filename::pep625_stem(&f.name, &f.version)),
@@ -128,6 +136,8 @@ impl Layout {
             unwanted: HashSet::new(),
             modes: Tally::default(),
             owners: Tally::default(),
+            late: Tally::default(),
+            source_date_epoch,
             max_mtime: 0,
             files: Vec::new(),
             build_hits: BTreeMap::new(),
@@ -165,6 +175,12 @@ impl Layout {
         self.check_unwanted(trimmed, findings);
         self.check_mode(member, findings);
         self.tally_owner(member);
+        if self
+            .source_date_epoch
+            .is_some_and(|epoch| member.mtime > epoch)
+        {
+            self.late.add(&member.name, member.mtime.to_string());
+        }
         self.max_mtime = self.max_mtime.max(member.mtime);
         self.names.push(trimmed.to_owned());
         if is_dir {
@@ -465,6 +481,17 @@ impl Layout {
                 ),
             );
         }
+        if let (Some((member, mtime)), Some(epoch)) = (&self.late.first, self.source_date_epoch) {
+            findings.error(
+                CheckId("SD-06"),
+                Some(member),
+                format!(
+                    "{} members are newer than SOURCE_DATE_EPOCH {epoch} (e.g. `{member}` has \
+                     mtime {mtime}); expected every mtime clamped to it in a reproducible build",
+                    self.late.count
+                ),
+            );
+        }
         if let Some((member, owner)) = &self.owners.first {
             findings.warn(
                 CheckId("SD-06"),
@@ -489,21 +516,7 @@ impl Layout {
     }
 
     fn check_stream(&self, stream: StreamFacts, findings: &mut Findings) {
-        // A reproducible build sets MTIME to 0 or to SOURCE_DATE_EPOCH, and clamps member times
-        // to it as well, so a stamp later than every member is the wall clock of the build.
-        // FIXME(#2): compare with SOURCE_DATE_EPOCH itself once `VerifyOptions` carries it.
-        let gzip_mtime = u64::from(stream.gzip_mtime);
-        if gzip_mtime != 0 && gzip_mtime > self.max_mtime {
-            findings.warn(
-                CheckId("SD-01"),
-                None,
-                format!(
-                    "gzip MTIME is {gzip_mtime}, later than every member (newest {}); expected 0 \
-                     or SOURCE_DATE_EPOCH for a reproducible sdist",
-                    self.max_mtime
-                ),
-            );
-        }
+        self.check_gzip_mtime(u64::from(stream.gzip_mtime), findings);
         if stream.produced <= RATIO_FLOOR {
             return;
         }
@@ -516,6 +529,32 @@ impl Layout {
             findings.error(CheckId("SD-10"), None, message);
         } else if ratio > RATIO_WARN {
             findings.warn(CheckId("SD-10"), None, message);
+        }
+    }
+
+    /// SD-01's MTIME. A reproducible build sets it to 0 or to `SOURCE_DATE_EPOCH`: in
+    /// reproducible mode anything else is an error. Without an epoch, a stamp later than every
+    /// member (which a reproducible build clamps too) is the wall clock of the build: a warning.
+    fn check_gzip_mtime(&self, gzip_mtime: u64, findings: &mut Findings) {
+        match self.source_date_epoch {
+            Some(epoch) if gzip_mtime != 0 && gzip_mtime != epoch => findings.error(
+                CheckId("SD-01"),
+                None,
+                format!(
+                    "gzip MTIME is {gzip_mtime}; expected 0 or SOURCE_DATE_EPOCH {epoch} in a \
+                     reproducible build"
+                ),
+            ),
+            None if gzip_mtime != 0 && gzip_mtime > self.max_mtime => findings.warn(
+                CheckId("SD-01"),
+                None,
+                format!(
+                    "gzip MTIME is {gzip_mtime}, later than every member (newest {}); expected 0 \
+                     or SOURCE_DATE_EPOCH for a reproducible sdist",
+                    self.max_mtime
+                ),
+            ),
+            _ => {}
         }
     }
 

@@ -54,7 +54,7 @@ pub fn verify_sdist<R: Read>(
 ) -> io::Result<ArtifactContents> {
     let parsed = check_sdist_filename(filename, findings);
     let stem = filename.strip_suffix(".tar.gz").unwrap_or(filename);
-    let mut layout = Layout::new(stem, parsed.as_ref());
+    let mut layout = Layout::new(stem, parsed.as_ref(), options.source_date_epoch);
 
     let mut member = None;
     let complete = match read_archive(reader, &mut layout, &mut member, findings) {
