@@ -205,7 +205,13 @@ fn verify_files(args: &UploadArgs, config: &Config, files: &[PathBuf]) -> anyhow
     let managed = Venv::at(&config.state_dir().join("venv"));
     let python = python::pick_python(args.python.as_deref(), &managed);
     let renderer = python::ReadmeRenderer::detect(&python);
-    verify::verify_with_progress(files, target, false, renderer.as_ref())
+    // As in dry-run, reproducible mode is `verify`'s opt-in only.
+    let settings = verify::Settings {
+        target,
+        md5: false,
+        source_date_epoch: None,
+    };
+    verify::verify_with_progress(files, settings, renderer.as_ref())
 }
 
 fn read_artifacts(files: &[PathBuf]) -> anyhow::Result<Vec<LocalArtifact>> {
