@@ -465,7 +465,7 @@ fn dry_run_prints_each_step_under_its_own_heading_in_order() {
         .iter()
         .map(|(heading, _)| heading.split('.').next().unwrap())
         .collect();
-    assert_eq!(numbers, ["1", "2", "3", "4"], "{}", run.stderr);
+    assert_eq!(numbers, ["1", "2", "3", "4", "5"], "{}", run.stderr);
     let body = |n: usize| sections[n].1.as_str();
     // The verify report (digests, summary) belongs to step 3, not to the build before it.
     assert!(body(2).contains("  sha256 "), "{}", run.stderr);
@@ -482,6 +482,7 @@ fn dry_run_prints_each_step_under_its_own_heading_in_order() {
         (0, LOCAL_GATES),
         (1, &["build-env", "version-change", "build"][..]),
         (2, &["verify", "built-version"][..]),
+        (3, &["index", "index-credentials", "token-scope"][..]),
     ] {
         for name in names {
             let line = format!(" {name} ");

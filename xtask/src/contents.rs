@@ -48,7 +48,7 @@ fn member_names(path: &Path) -> Option<Vec<String>> {
     let mut file = fs_err::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     let mut ignored = Findings::new(None);
-    let archive = pyship_verify::zip::read_strict(&mut file, len, &mut ignored).ok()??;
+    let archive = pyship_verify::zip::read_strict(&mut file, len, None, &mut ignored).ok()??;
     Some(
         archive
             .entries
