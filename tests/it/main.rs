@@ -6,6 +6,7 @@ mod corpus;
 mod differential;
 mod dry_run;
 mod fuzz_regressions;
+mod keyring;
 mod tidy;
 mod upload;
 mod verify_metadata;

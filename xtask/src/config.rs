@@ -1,6 +1,7 @@
 //! The release configuration: `[workspace.metadata.pyship]` in the workspace's root `Cargo.toml`,
 //! read with `cargo metadata`, plus the few environment variables xtask honours. This is the only
-//! module that reads the process environment.
+//! module that reads the process environment; secrets in it are read through [`secret_env`] by
+//! `secrets`, which wraps them at once.
 
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
@@ -293,13 +294,10 @@ pub(crate) fn cargo_program() -> OsString {
     non_empty_env("CARGO").unwrap_or_else(|| OsString::from("cargo"))
 }
 
-/// The GitHub token from `GITHUB_TOKEN`, else `GH_TOKEN`.
-// FIXME(#4): also read the token from the keyring, as the PyPI token is.
-pub(crate) fn github_token() -> Option<String> {
-    ["GITHUB_TOKEN", "GH_TOKEN"]
-        .into_iter()
-        .find_map(non_empty_env)
-        .map(|value| value.to_string_lossy().trim().to_owned())
+/// A secret from the environment, trimmed; empty or whitespace-only counts as unset (C22).
+/// Only `secrets` calls this: it wraps the value before anything else sees it.
+pub(crate) fn secret_env(name: &str) -> Option<String> {
+    non_empty_env(name).map(|value| value.to_string_lossy().trim().to_owned())
 }
 
 /// Environment variable holding the password for `--username` (never taken from argv).
@@ -340,6 +338,11 @@ pub(crate) fn source_date_epoch() -> anyhow::Result<Option<u64>> {
             text.escape_debug()
         ),
     }
+}
+
+/// The pypiserver venv named by `PYSHIP_PUBLISH_VENV`, if set (the upload benchmark's server).
+pub(crate) fn publish_venv() -> Option<PathBuf> {
+    non_empty_env(PUBLISH_VENV_ENV).map(PathBuf::from)
 }
 
 /// Whether progress bars may be drawn at all (terminal checks come on top).

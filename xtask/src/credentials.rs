@@ -16,6 +16,7 @@ use pyship_publish::{
 use crate::config;
 use crate::gates::Gate;
 use crate::index;
+use crate::secrets;
 
 /// Gate: an upload credential was found (and where).
 pub(crate) const CREDENTIALS: &str = "index-credentials";
@@ -34,22 +35,6 @@ const TOKEN_USER: &str = "__token__";
 pub(crate) struct Found<T> {
     pub(crate) value: T,
     pub(crate) source: String,
-}
-
-/// The PyPI API token for `upload_url`: `PYPI_API_TOKEN` (empty counts as absent).
-// FIXME(#3): switch to `secrets::pypi_token` (environment, then keyring) once it lands.
-#[expect(
-    clippy::unnecessary_wraps,
-    reason = "the keyring lookup that replaces this can fail"
-)]
-fn pypi_token(_upload_url: &str) -> anyhow::Result<Option<Found<Secret>>> {
-    Ok(std::env::var("PYPI_API_TOKEN")
-        .ok()
-        .and_then(|value| Secret::from_optional(&value))
-        .map(|value| Found {
-            value,
-            source: "environment variable `PYPI_API_TOKEN`".to_owned(),
-        }))
 }
 
 /// A usable credential.
@@ -148,8 +133,8 @@ fn token_login(index: &IndexUrls, project: &str) -> Resolution {
             Err(err) => tried.push(format!("trusted publishing: {err}")),
         }
     }
-    let found = match pypi_token(&index.upload.to_string()) {
-        Ok(found) => found,
+    let lookup = match secrets::pypi_token(index.upload.expose().as_str()) {
+        Ok(lookup) => lookup,
         Err(err) => {
             let gate = Gate::unknown(
                 CREDENTIALS,
@@ -158,11 +143,9 @@ fn token_login(index: &IndexUrls, project: &str) -> Resolution {
             return Resolution::refused(gate, "no credential to check");
         }
     };
-    let Some(found) = found else {
-        tried.push(format!(
-            "no token in `PYPI_API_TOKEN` or the keyring (service `{}`, user `{TOKEN_USER}`)",
-            index.upload
-        ));
+    let reason = lookup.missing_reason();
+    let Some(found) = lookup.found() else {
+        tried.push(reason);
         let gate = Gate::unknown(
             CREDENTIALS,
             format!(
@@ -171,6 +154,10 @@ fn token_login(index: &IndexUrls, project: &str) -> Resolution {
             ),
         );
         return Resolution::refused(gate, "no token to check");
+    };
+    let found = Found {
+        value: found.secret,
+        source: found.source.to_string(),
     };
     let credentials = Gate::pass(CREDENTIALS, format!("API token from {}", found.source));
     let Some(site) = index.site else {

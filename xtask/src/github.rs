@@ -13,13 +13,14 @@ use std::time::Duration;
 use pyship_release::gates::{Answer, token_identity};
 use pyship_release::notes;
 use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
-use pyship_release::{CommitSha, GitHubClient, GitHubConfig, GitHubToken, SystemClock, TokenKind};
+use pyship_release::{CommitSha, GitHubClient, GitHubConfig, SystemClock, TokenKind};
 use url::Url;
 
-use crate::config::{self, Config, GitHubSettings};
+use crate::config::{Config, GitHubSettings};
 use crate::gates::{Gate, ReleaseVersion};
 use crate::git;
 use crate::release_state::{self, DraftKey};
+use crate::secrets;
 
 const PERMISSIONS: &str = "github-permissions";
 const TAG: &str = "github-tag";
@@ -179,17 +180,23 @@ fn update_record(
 /// A client for the configured repository and the token's kind, or the reason there is none.
 fn connect(config: &Config) -> Result<(GitHubClient, TokenKind), String> {
     let slug = repository(config)?;
+    let lookup = secrets::github_token(&slug)
+        .map_err(|err| format!("cannot read the GitHub token: {err:#}"))?;
+    let reason = lookup.missing_reason();
+    let token = lookup.found().map(|found| found.secret).ok_or_else(|| {
+        format!(
+            "no GitHub token ({reason}): set `GITHUB_TOKEN` or `GH_TOKEN`, or store one in the OS keyring (service `{}`, user `{slug}`)",
+            secrets::GITHUB_SERVICE
+        )
+    })?;
     let (owner, repo) = slug
         .split_once('/')
         .expect("repository names are owner/name");
-    let token = config::github_token()
-        .ok_or("no GitHub token: set `GITHUB_TOKEN` or `GH_TOKEN` to run the GitHub checks")?;
     let mut github = GitHubConfig::new(owner, repo);
     (github.api_base, github.upload_base) = endpoints(&config.github)?;
     // A dry run asks a handful of questions; it should not sit out a long rate-limit reset.
     github.timeout = Duration::from_secs(30);
     github.max_wait = Duration::from_mins(1);
-    let token = GitHubToken::new(token);
     let kind = token.kind();
     GitHubClient::new(github, Some(token), Arc::new(SystemClock))
         .map(|client| (client, kind))

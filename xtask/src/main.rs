@@ -22,7 +22,9 @@ mod plan;
 mod publish_gates;
 mod python;
 mod release_state;
+mod secrets;
 mod test;
+mod token;
 mod upload;
 mod verify;
 mod version;
@@ -76,6 +78,8 @@ enum Command {
     Test(test::TestArgs),
     /// Benchmark verify, digests and memory against twine, check-wheel-contents and openssl.
     Bench(bench::BenchArgs),
+    /// Store, check or delete the PyPI upload token in the OS keyring (twine's convention).
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Upload(args) => upload::run(&args, manifest_path),
         Command::Test(args) => test::run(&args, manifest_path),
         Command::Bench(args) => bench::run(&args, manifest_path),
+        Command::Token(args) => token::run(&args, manifest_path),
     };
     match result {
         Ok(status) => status.into(),

@@ -2,14 +2,11 @@
 //! upload API, with checked and narrowed credentials, idempotent retries and proof of what the
 //! index serves afterwards.
 //!
-//! The crate never prints and never reads process-wide environment: credentials come in as
-//! [`Secret`]s from the caller, progress leaves through a [`Reporter`], results and errors are
-//! typed. Secrets never appear in `Debug`, `Display` or error text; URLs are shown through
-//! [`SafeUrl`].
+//! The crate never prints and never reads process-wide environment or the OS keyring:
+//! credentials come in as [`Secret`]s from the caller (xtask owns the environment and keyring
+//! sources), progress leaves through a [`Reporter`], results and errors are typed. Secrets never
+//! appear in `Debug`, `Display` or error text; URLs are shown through [`SafeUrl`].
 //!
-//! FIXME(#3): the OS keyring credential source (twine's service = upload URL, user `__token__`)
-//! is not implemented; callers pass tokens in.
-//! FIXME(#3): `cargo xtask token set|check|delete` is not wired (`upload` and `dry-run` are).
 //! FIXME(#3): PEP 740 attestations found next to a file are checked against it and sent, but
 //! none are made here, and the index's provenance is not compared after upload.
 #![deny(missing_docs)]
