@@ -483,7 +483,7 @@ pub enum PublishError {
     },
     /// The repository enforces immutable releases but the published release is not immutable.
     #[error(
-        "Release {release_id} for `{tag}` is not immutable although the repository enables immutable releases"
+        "Release {release_id} for `{tag}` is published but not immutable, although the repository enables immutable releases"
     )]
     NotImmutable {
         /// Release id.
@@ -491,9 +491,29 @@ pub enum PublishError {
         /// Tag name.
         tag: String,
     },
-    /// The downloaded bytes differ from the local file.
-    #[error("Downloaded asset `{name}` has sha256 `{downloaded}`, local file has `{local}`")]
+    /// After publishing, the tag no longer dereferences to the released commit.
+    /// See: github-release.md §6 step 6; field-failures.md C29.
+    #[error(
+        "Release {release_id} is published, but its tag `{tag}` now points at commit `{found}`, not the released commit `{expected}`"
+    )]
+    TagMoved {
+        /// Release id.
+        release_id: u64,
+        /// Tag name.
+        tag: String,
+        /// Commit the tag dereferences to now (`<no tag>` when it is gone).
+        found: String,
+        /// The released commit.
+        expected: CommitSha,
+    },
+    /// After publishing, an asset downloads to other bytes than the local file.
+    /// See: objeck/objeck-lang#938 (field-failures.md C31).
+    #[error(
+        "Release {release_id} is published, but its asset `{name}` downloads with sha256 `{downloaded}`; the local file has `{local}`"
+    )]
     DownloadMismatch {
+        /// Release id.
+        release_id: u64,
         /// Name.
         name: String,
         /// Local sha256.

@@ -5,7 +5,7 @@
 
 use crate::assets::{LocalAsset, VerifiedBy, download_sha256, list_assets};
 use crate::client::GitHubClient;
-use crate::error::{AssetError, PublishError};
+use crate::error::{AssetError, PublishError, TagError};
 use crate::model::{CommitSha, Release};
 use crate::release::get_release;
 use crate::tag::{TagOutcome, check_tag};
@@ -94,7 +94,20 @@ pub fn publish_release(
         request.tag,
         request.commit,
         request.expected_tag_object,
-    )?;
+    )
+    .map_err(|error| match error {
+        TagError::PointsElsewhere {
+            tag,
+            found,
+            expected,
+        } => PublishError::TagMoved {
+            release_id: id,
+            tag,
+            found,
+            expected,
+        },
+        other => other.into(),
+    })?;
     let immutable_releases_enabled = immutable_releases_enabled(client)?;
     if immutable_releases_enabled == Some(true) && release.immutable != Some(true) {
         return Err(PublishError::NotImmutable {
@@ -247,6 +260,7 @@ fn verify_downloads(
         let sha256 = download_sha256(client, asset)?;
         if sha256 != local.sha256 {
             return Err(PublishError::DownloadMismatch {
+                release_id,
                 name: local.name.clone(),
                 local: local.sha256.clone(),
                 downloaded: sha256,

@@ -2,7 +2,9 @@
 //! `github-release.md`, quirks included: drafts are invisible to `releases/tags/{tag}`, 422
 //! bodies carry GitHub's codes, `digest` is present or null by mode, immutable releases refuse
 //! asset changes, downloads answer with a redirect to another host, and scripted faults give
-//! rate limits, 5xx with `starter` leftovers, and dropped connections.
+//! rate limits, 5xx with `starter` leftovers, dropped connections, 201 answers for uploads that
+//! are not whole, and changes made by someone else just before or after a request. A download
+//! host serving other bytes than GitHub hashed is the `served_instead` knob.
 
 pub mod http;
 
@@ -61,6 +63,17 @@ pub enum FaultAction {
     /// Uploads: another writer won the race; store these bytes under the name, answer 422
     /// `already_exists`.
     StoreOtherThen422(Vec<u8>),
+    /// Uploads: store the asset in this state (`open`, `starter`) and answer 201 with it, as a
+    /// finished upload would be answered.
+    StoreInStateThen201(&'static str),
+    /// Uploads: the bytes were damaged on the way; store these instead of the body and answer
+    /// 201 (its `digest`, when shown, is that of the stored bytes).
+    StoreBytesThen201(Vec<u8>),
+    /// Change the state (another actor, or a setting flipped by an admin), then handle the
+    /// request.
+    MutateThenHandle(fn(&mut State)),
+    /// Handle the request, then change the state.
+    HandleThenMutate(fn(&mut State)),
 }
 
 /// A fault for the next `times` requests matching `method` and a path suffix.
@@ -69,6 +82,8 @@ pub struct Fault {
     pub host: Host,
     pub method: &'static str,
     pub path_suffix: String,
+    /// Uploads only: match just the asset with this `name` query parameter.
+    pub asset_name: Option<String>,
     pub action: FaultAction,
     pub times: usize,
 }
@@ -114,6 +129,9 @@ pub struct State {
     pub workflow_commits: Vec<String>,
     pub immutable_enabled: bool,
     pub digest_mode: DigestMode,
+    /// Asset name → bytes the download host serves instead of the stored ones (a CDN copy
+    /// that differs from what GitHub hashed).
+    pub served_instead: BTreeMap<String, Vec<u8>>,
     pub page_size: usize,
     pub faults: Vec<Fault>,
     pub log: Vec<Logged>,
@@ -216,6 +234,19 @@ impl State {
             host,
             method,
             path_suffix: suffix.to_owned(),
+            asset_name: None,
+            action,
+            times,
+        });
+    }
+
+    /// A fault for the next `times` uploads of the asset called `name`.
+    pub fn fault_upload(&mut self, name: &str, action: FaultAction, times: usize) {
+        self.faults.push(Fault {
+            host: Host::Uploads,
+            method: "POST",
+            path_suffix: "/assets".to_owned(),
+            asset_name: Some(name.to_owned()),
             action,
             times,
         });
@@ -245,6 +276,7 @@ impl FakeGitHub {
             workflow_commits: Vec::new(),
             immutable_enabled: false,
             digest_mode: DigestMode::Present,
+            served_instead: BTreeMap::new(),
             page_size: 2,
             faults: Vec::new(),
             log: Vec::new(),
@@ -296,7 +328,12 @@ fn serve(state: &Arc<Mutex<State>>, host: Host) -> SocketAddr {
 
 fn take_fault(state: &mut State, host: Host, request: &Request) -> Option<FaultAction> {
     let index = state.faults.iter().position(|f| {
-        f.host == host && f.method == request.method && request.path.ends_with(&f.path_suffix)
+        f.host == host
+            && f.method == request.method
+            && request.path.ends_with(&f.path_suffix)
+            && f.asset_name
+                .as_ref()
+                .is_none_or(|name| request.query_param("name").as_ref() == Some(name))
     })?;
     let fault = &mut state.faults[index];
     fault.times -= 1;
@@ -329,6 +366,18 @@ fn handle(state: &mut State, host: Host, request: &Request) -> Reply {
         Some(FaultAction::HandleThenDrop) => {
             let _ = route(state, host, request);
             return Reply::Drop;
+        }
+        Some(FaultAction::StoreInStateThen201(asset_state)) => {
+            return upload_as(state, request, &request.body, asset_state);
+        }
+        Some(FaultAction::StoreBytesThen201(bytes)) => {
+            return upload_as(state, request, &bytes, "uploaded");
+        }
+        Some(FaultAction::MutateThenHandle(change)) => change(state),
+        Some(FaultAction::HandleThenMutate(change)) => {
+            let reply = route(state, host, request);
+            change(state);
+            return reply;
         }
         None => {}
     }
@@ -778,6 +827,16 @@ fn rename_asset(state: &mut State, request: &Request, id: &str) -> Reply {
 }
 
 fn upload(state: &mut State, request: &Request, as_starter: bool) -> Reply {
+    if as_starter {
+        let half = request.body[..request.body.len() / 2].to_vec();
+        upload_as(state, request, &half, "starter")
+    } else {
+        upload_as(state, request, &request.body, "uploaded")
+    }
+}
+
+/// Stores `bytes` as the request's asset in `asset_state`; answers 201 as GitHub does.
+fn upload_as(state: &mut State, request: &Request, bytes: &[u8], asset_state: &str) -> Reply {
     let prefix = format!("{UPLOAD_PREFIX}/repos/{OWNER}/{REPO}/releases/");
     let Some(rest) = request.path.strip_prefix(&prefix) else {
         return not_found();
@@ -809,12 +868,7 @@ fn upload(state: &mut State, request: &Request, as_starter: bool) -> Reply {
     if release.assets.iter().any(|a| a.name == name) {
         return validation_failed("ReleaseAsset", "already_exists", "name", None);
     }
-    let (bytes, asset_state) = if as_starter {
-        (request.body[..request.body.len() / 2].to_vec(), "starter")
-    } else {
-        (request.body.clone(), "uploaded")
-    };
-    let id = state.add_asset(release_id, &name, &bytes, asset_state);
+    let id = state.add_asset(release_id, &name, bytes, asset_state);
     let release = state.release_mut(release_id).unwrap();
     let asset = release.assets.iter_mut().find(|a| a.id == id).unwrap();
     asset.content_type = content_type;
@@ -829,10 +883,15 @@ fn download(state: &State, request: &Request) -> Reply {
     let Some((_, asset)) = find_asset(state, id) else {
         return not_found();
     };
+    let body = state
+        .served_instead
+        .get(&asset.name)
+        .cloned()
+        .unwrap_or(asset.bytes);
     Reply::Respond {
         status: 200,
         headers: vec![("content-type".into(), "application/octet-stream".into())],
-        body: asset.bytes,
+        body,
     }
 }
 

@@ -7,9 +7,9 @@ use pyship_release::release::{DraftRequest, ensure_draft};
 use pyship_release::tag::{TagRequest, ensure_tag};
 use pyship_release::{AssetError, CommitSha, PublishError, TagError};
 
-use crate::support::{OTHER_COMMIT, World, assert_no_canary, checked, commit, world};
+use crate::support::{COMMIT, OTHER_COMMIT, World, assert_no_canary, checked, commit, world};
 use pyship_tests::fake_github::http::Reply;
-use pyship_tests::fake_github::{FaultAction, Host};
+use pyship_tests::fake_github::{FaultAction, Host, State, sha256_hex};
 
 struct Prepared {
     release_id: u64,
@@ -219,4 +219,134 @@ fn err_wrong_token_is_reported_without_the_token() {
         text.contains("HTTP 401") && text.contains("Bad credentials"),
         "{text}"
     );
+}
+
+/// The download host serves other bytes than GitHub hashed: the digest check before publishing
+/// passes, the download proof after it must not, and it names the asset and both sha256s.
+/// See: objeck/objeck-lang#938 (field-failures.md C31), github-release.md §6 step 6.
+#[test]
+fn err_download_after_publishing_differs_names_the_asset_and_both_digests() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let served = b"bytes swapped on the download host".to_vec();
+    w.github
+        .state()
+        .served_instead
+        .insert("demo-1.0.0.tar.gz".to_owned(), served.clone());
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    let PublishError::DownloadMismatch {
+        release_id,
+        name,
+        local,
+        downloaded,
+    } = &error
+    else {
+        panic!("expected DownloadMismatch: {text}");
+    };
+    assert_eq!(*release_id, prepared.release_id);
+    assert_eq!(name, "demo-1.0.0.tar.gz");
+    assert_eq!(local, &prepared.assets[1].sha256);
+    assert_eq!(downloaded, &sha256_hex(&served));
+    assert_ne!(local, downloaded);
+    let first_line = error.to_string();
+    for part in ["demo-1.0.0.tar.gz", local, downloaded, "is published"] {
+        assert!(
+            first_line.contains(part),
+            "{part} missing from: {first_line}"
+        );
+    }
+    // The release was published before the proof failed: the error must not hide that.
+    assert_eq!(patches(&w), 1);
+    assert!(!w.github.state().release(prepared.release_id).unwrap().draft);
+}
+
+/// The repository turns on immutable releases while the publish request is in flight: the
+/// release GitHub published is not immutable, and the proof says so.
+/// See: github-release.md §1d; field-failures.md C29.
+#[test]
+fn err_published_release_not_immutable_although_the_repository_enforces_it() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let enable: fn(&mut State) = |state| state.immutable_enabled = true;
+    w.github.state().fault(
+        Host::Api,
+        "PATCH",
+        &format!("/releases/{}", prepared.release_id),
+        FaultAction::HandleThenMutate(enable),
+    );
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(
+            &error,
+            PublishError::NotImmutable { release_id, tag }
+                if *release_id == prepared.release_id && tag == "v1.0.0"
+        ),
+        "{text}"
+    );
+    assert_eq!(patches(&w), 1);
+    assert!(
+        w.github.state().requests(Host::Download, "GET").is_empty(),
+        "the proof stops at the first failure"
+    );
+}
+
+/// A release published before the repository enabled immutable releases stays mutable; a
+/// rerun that only verifies reports it instead of passing.
+/// See: github-release.md §1d ("once an immutable release is published").
+#[test]
+fn err_rerun_reports_a_release_published_before_immutability_was_enabled() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let first = publish_release(&w.client, &request(&prepared, &commit)).unwrap();
+    assert_eq!(first.immutable_releases_enabled, Some(false));
+    w.github.state().immutable_enabled = true;
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(matches!(error, PublishError::NotImmutable { .. }), "{text}");
+    assert_eq!(patches(&w), 1);
+}
+
+/// The tag is moved to another commit as the publish request arrives: the check after
+/// publishing fails, naming both commits and saying the release is already published.
+/// See: github-release.md §6 step 6, §5 case 10; field-failures.md C29.
+#[test]
+fn err_tag_moved_while_publishing_names_both_commits() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let move_tag: fn(&mut State) = |state| state.add_lightweight_tag("v1.0.0", OTHER_COMMIT);
+    w.github.state().fault(
+        Host::Api,
+        "PATCH",
+        &format!("/releases/{}", prepared.release_id),
+        FaultAction::MutateThenHandle(move_tag),
+    );
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    let PublishError::TagMoved {
+        release_id,
+        tag,
+        found,
+        expected,
+    } = &error
+    else {
+        panic!("expected TagMoved: {text}");
+    };
+    assert_eq!(
+        (*release_id, tag.as_str(), found.as_str(), expected.as_str()),
+        (prepared.release_id, "v1.0.0", OTHER_COMMIT, COMMIT)
+    );
+    let first_line = error.to_string();
+    assert!(
+        first_line.contains(OTHER_COMMIT) && first_line.contains(COMMIT),
+        "{first_line}"
+    );
+    assert!(!first_line.contains("nothing was created"), "{first_line}");
+    assert_eq!(patches(&w), 1);
+    assert!(!w.github.state().release(prepared.release_id).unwrap().draft);
 }
