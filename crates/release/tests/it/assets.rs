@@ -8,9 +8,10 @@ use pyship_release::assets::{
     AssetAction, LocalAsset, ReplacePolicy, VerifiedBy, content_type_for, sha256sums_asset,
     upload_assets,
 };
+use pyship_release::release::{DraftRequest, ensure_draft};
 use pyship_release::{AssetError, Release};
 
-use crate::support::{COMMIT, World, checked, world};
+use crate::support::{COMMIT, World, checked, commit, world};
 use pyship_tests::fake_github::http::Reply;
 use pyship_tests::fake_github::{DigestMode, FaultAction, Host, sha256_hex};
 
@@ -532,4 +533,231 @@ fn sha256sums_lists_every_asset_sorted_by_name() {
     assert_eq!(text, expected);
     assert_eq!(sums.name, "SHA256SUMS");
     assert_eq!(sums.content_type, content_type_for("SHA256SUMS"));
+}
+
+fn both_assets(files: &Files) -> [LocalAsset; 2] {
+    [
+        LocalAsset::from_file(&files.wheel).unwrap(),
+        LocalAsset::from_file(&files.sdist).unwrap(),
+    ]
+}
+
+fn uploads_of(w: &World, name: &str) -> usize {
+    w.github
+        .state()
+        .requests(Host::Uploads, "POST")
+        .iter()
+        .filter(|r| r.query_param("name").as_deref() == Some(name))
+        .count()
+}
+
+/// A 201 whose asset is still `open` (or `starter`) is not a finished upload: the run fails
+/// naming the asset and its state, and a rerun does not take the leftover for the asset but
+/// replaces it. See: github-release.md §1c (`state` `uploaded`/`open`; 502 leaves `starter`).
+#[test]
+fn err_201_for_an_asset_not_uploaded_is_not_counted_as_verified() {
+    for leftover in ["open", "starter"] {
+        let w = world();
+        let files = files();
+        let release = draft(&w);
+        w.github.state().fault_upload(
+            "demo-1.0.0.tar.gz",
+            FaultAction::StoreInStateThen201(leftover),
+            1,
+        );
+        let error = upload_assets(
+            &w.client,
+            &release,
+            &both_assets(&files),
+            ReplacePolicy::Refuse,
+        )
+        .unwrap_err();
+        let text = checked(&error);
+        assert!(
+            matches!(&error, AssetError::NotUploaded { name, state }
+                if name == "demo-1.0.0.tar.gz" && state == leftover),
+            "{leftover}: {text}"
+        );
+
+        let outcomes = upload_assets(
+            &w.client,
+            &release,
+            &both_assets(&files),
+            ReplacePolicy::Refuse,
+        )
+        .unwrap();
+        let actions: Vec<AssetAction> = outcomes.iter().map(|o| o.action).collect();
+        assert_eq!(
+            actions,
+            [AssetAction::AlreadyPresent, AssetAction::ReplacedBroken],
+            "{leftover}"
+        );
+        assert_eq!(uploads_of(&w, "demo-1.0.0.tar.gz"), 2, "{leftover}");
+        let state = w.github.state();
+        let stored = &state.release(release.id).unwrap().assets;
+        assert_eq!(stored.len(), 2, "{leftover}");
+        assert!(stored.iter().all(|a| a.state == "uploaded"), "{leftover}");
+        assert_eq!(stored[1].bytes, SDIST, "{leftover}");
+    }
+}
+
+/// A 201 whose digest is not the local sha256 (the bytes were damaged on the way) fails with
+/// both digests, and a rerun does not accept the damaged asset either.
+/// See: github-release.md §1c (`digest`), field-failures.md C31.
+#[test]
+fn err_201_with_another_digest_is_a_mismatch_naming_both() {
+    let w = world();
+    let files = files();
+    let release = draft(&w);
+    let damaged = b"PK\x03\x04 damaged on the way".to_vec();
+    w.github.state().fault_upload(
+        "demo-1.0.0-py3-none-any.whl",
+        FaultAction::StoreBytesThen201(damaged.clone()),
+        1,
+    );
+    let error = upload_assets(
+        &w.client,
+        &release,
+        &both_assets(&files),
+        ReplacePolicy::Refuse,
+    )
+    .unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(&error, AssetError::DigestMismatch { name, local, remote }
+            if name == "demo-1.0.0-py3-none-any.whl"
+                && *local == sha256_hex(WHEEL)
+                && *remote == sha256_hex(&damaged)),
+        "{text}"
+    );
+    assert_eq!(
+        uploads_of(&w, "demo-1.0.0.tar.gz"),
+        0,
+        "nothing after a failed asset"
+    );
+    let again = upload_assets(
+        &w.client,
+        &release,
+        &both_assets(&files),
+        ReplacePolicy::Refuse,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(again, AssetError::ExistsDifferent { .. }),
+        "{}",
+        checked(&again)
+    );
+    assert_eq!(deletes(&w), 0);
+}
+
+/// No digest anywhere and other bytes stored: the download settles it, as a mismatch.
+/// See: github-release.md §1c (`digest` nullable, download through the asset API).
+#[test]
+fn err_null_digest_and_other_stored_bytes_is_a_mismatch_after_download() {
+    let w = world();
+    let files = files();
+    let release = draft(&w);
+    let damaged = b"damaged on the way, no digest to tell".to_vec();
+    {
+        let mut state = w.github.state();
+        state.digest_mode = DigestMode::NullAlways;
+        state.fault_upload(
+            "demo-1.0.0-py3-none-any.whl",
+            FaultAction::StoreBytesThen201(damaged.clone()),
+            1,
+        );
+    }
+    let error = upload_assets(
+        &w.client,
+        &release,
+        &[wheel_asset(&files)],
+        ReplacePolicy::Refuse,
+    )
+    .unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(&error, AssetError::DigestMismatch { local, remote, .. }
+            if *local == sha256_hex(WHEEL) && *remote == sha256_hex(&damaged)),
+        "{text}"
+    );
+    assert_eq!(w.github.state().requests(Host::Download, "GET").len(), 1);
+}
+
+/// github-release.md §5 case 5 (cli/cli#6645) with several assets: the second of three always
+/// fails with 500. The run stops naming it, the release stays a draft, and a rerun reuses the
+/// same draft and does not send the asset already verified again.
+#[test]
+fn err_second_of_three_assets_failing_names_it_and_a_rerun_resumes_the_draft() {
+    let w = world();
+    let files = files();
+    let commit = commit();
+    let draft_request = |recorded_id| DraftRequest {
+        tag: "v1.0.0",
+        commit: &commit,
+        name: "demo 1.0.0",
+        body: "notes",
+        prerelease: false,
+        recorded_id,
+    };
+    let first = ensure_draft(&w.client, &draft_request(None)).unwrap();
+    assert!(first.created);
+    let [wheel, sdist] = both_assets(&files);
+    let sums = sha256sums_asset(&[wheel.clone(), sdist.clone()]).unwrap();
+    let assets = [wheel, sdist, sums];
+    let failure = FaultAction::Respond(Reply::json(
+        500,
+        &serde_json::json!({"message": "Server Error"}),
+    ));
+    w.github
+        .state()
+        .fault_upload("demo-1.0.0.tar.gz", failure, usize::MAX);
+
+    let error =
+        upload_assets(&w.client, &first.release, &assets, ReplacePolicy::Refuse).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(&error, AssetError::GaveUp { name, attempts: 3, .. } if name == "demo-1.0.0.tar.gz"),
+        "{text}"
+    );
+    assert!(error.to_string().contains("demo-1.0.0.tar.gz"));
+    assert_eq!(uploads_of(&w, "demo-1.0.0-py3-none-any.whl"), 1);
+    assert_eq!(uploads_of(&w, "demo-1.0.0.tar.gz"), 3);
+    assert_eq!(uploads_of(&w, "SHA256SUMS"), 0);
+    assert!(w.github.state().release(first.release.id).unwrap().draft);
+
+    // The server recovers; the rerun finds the draft by its recorded id and by listing.
+    w.github.state().faults.clear();
+    for recorded_id in [Some(first.release.id), None] {
+        let again = ensure_draft(&w.client, &draft_request(recorded_id)).unwrap();
+        assert!(!again.created);
+        assert_eq!(again.release.id, first.release.id);
+    }
+    let again = ensure_draft(&w.client, &draft_request(Some(first.release.id))).unwrap();
+    let outcomes =
+        upload_assets(&w.client, &again.release, &assets, ReplacePolicy::Refuse).unwrap();
+    let actions: Vec<AssetAction> = outcomes.iter().map(|o| o.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AssetAction::AlreadyPresent,
+            AssetAction::Uploaded,
+            AssetAction::Uploaded
+        ]
+    );
+    assert_eq!(uploads_of(&w, "demo-1.0.0-py3-none-any.whl"), 1);
+    let state = w.github.state();
+    assert_eq!(state.releases.len(), 1, "no second draft");
+    let stored: Vec<&str> = state.releases[0]
+        .assets
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            "demo-1.0.0-py3-none-any.whl",
+            "demo-1.0.0.tar.gz",
+            "SHA256SUMS"
+        ]
+    );
 }
