@@ -6,8 +6,11 @@ use pyship_release::publish::{PublishRequest, publish_release};
 use pyship_release::release::{DraftRequest, ensure_draft};
 use pyship_release::tag::{TagRequest, ensure_tag};
 
-use crate::support::{COMMIT, OTHER_COMMIT, World, assert_no_canary, commit, world};
-use pyship_tests::fake_github::Host;
+use pyship_release::TagError;
+
+use crate::support::{COMMIT, OTHER_COMMIT, World, assert_no_canary, checked, commit, world};
+use pyship_tests::fake_github::http::Reply;
+use pyship_tests::fake_github::{FaultAction, Host};
 
 fn writes(w: &World) -> usize {
     w.github
@@ -234,4 +237,97 @@ fn recorded_id_of_a_deleted_release_falls_back_to_listing() {
             assets: Vec::new()
         }
     );
+}
+
+/// The release steps in the order a release runs them, stopping at the first failure.
+fn release_steps(
+    w: &World,
+    commit: &pyship_release::CommitSha,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let tag = TagRequest {
+        tag: "v1.0.0",
+        commit,
+        message: "Release 1.0.0",
+        expected_tag_object: None,
+    };
+    let tag = ensure_tag(&w.client, &tag)?;
+    let draft = DraftRequest {
+        tag: "v1.0.0",
+        commit,
+        name: "demo 1.0.0",
+        body: "notes",
+        prerelease: false,
+        recorded_id: None,
+    };
+    let draft = ensure_draft(&w.client, &draft)?;
+    let assets = [LocalAsset::from_bytes(
+        "demo-1.0.0.tar.gz",
+        b"sdist".to_vec(),
+    )?];
+    upload_assets(&w.client, &draft.release, &assets, ReplacePolicy::Refuse)?;
+    let request = PublishRequest {
+        release_id: draft.release.id,
+        tag: "v1.0.0",
+        commit,
+        expected_tag_object: tag.tag_object.as_deref(),
+        assets: &assets,
+        make_latest: true,
+    };
+    publish_release(&w.client, &request)?;
+    Ok(())
+}
+
+/// See: release-plz#2578 (github-release.md §5 case 7): a token whose user may push but which
+/// itself may only read (a fine-grained token without Contents: write) passes every read, then
+/// GitHub answers 403 to the first write. The run stops there, before any draft or upload, with
+/// GitHub's message, and the 403 is neither retried nor waited out as a rate limit.
+#[test]
+fn err_403_on_the_first_write_stops_before_any_draft_or_upload() {
+    let w = world();
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        (&inspection.tag, &inspection.release),
+        (&TagCheck::Absent, &ReleaseCheck::Absent),
+        "every read passes"
+    );
+    let refusal = Reply::json(
+        403,
+        &serde_json::json!({
+            "message": "Resource not accessible by personal access token",
+            "documentation_url": "https://docs.github.com/rest/git/tags#create-a-tag-object"
+        }),
+    );
+    w.github.state().fault(
+        Host::Api,
+        "POST",
+        "/git/tags",
+        FaultAction::Respond(refusal),
+    );
+
+    let error = release_steps(&w, &commit).unwrap_err();
+    let text = checked(error.as_ref());
+    let tag_error = error
+        .downcast_ref::<TagError>()
+        .expect("the tag step fails");
+    assert!(
+        matches!(tag_error, TagError::Api { source, .. } if source.status() == Some(403)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Resource not accessible by personal access token"),
+        "{text}"
+    );
+    let state = w.github.state();
+    let writes: Vec<String> = state
+        .log
+        .iter()
+        .filter(|l| l.request.method != "GET")
+        .map(|l| format!("{} {}", l.request.method, l.request.path))
+        .collect();
+    assert_eq!(writes, ["POST /api/v3/repos/octo/demo/git/tags"]);
+    assert!(state.releases.is_empty() && state.refs.is_empty());
+    assert!(state.requests(Host::Uploads, "POST").is_empty());
+    drop(state);
+    assert_eq!(w.clock.sleeps(), []);
 }
