@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use pyship_tests::pypiserver::{PASSWORD, Pypiserver, USER};
 use pyship_tests::python::{build_project, test_python};
 use pyship_tests::repo::TestRepo;
-use pyship_tests::xtask::{Run, xtask_command};
+use pyship_tests::xtask::{Run, run_xtask_with_env, xtask_command};
 use serde_json::Value;
 
 const WHEEL: &str = "pyship_demo-0.1.0-py3-none-any.whl";
@@ -518,4 +518,59 @@ fn upload_in_github_actions_without_id_token_permission_names_it() {
         "{}",
         run.stderr
     );
+}
+
+/// Shaped like a classic GitHub token.
+const CANARY_GITHUB: &str = "ghp_CANARYcanaryCANARYcanary0123456789";
+
+/// A `[workspace.metadata.pyship]` that cargo or the config reader refuses, with a token on the
+/// offending line: cargo's TOML error quotes that line, serde's quotes an unknown key. Neither
+/// `upload` nor `token check` may echo the token (exit 2, the file named).
+///
+/// See: field-failures C16 (pypa/twine#1233: a malformed `.pypirc` printed with its token).
+#[test]
+fn malformed_config_holding_a_token_is_reported_without_it() {
+    let cases = [
+        // Not TOML: the value is unquoted, and cargo quotes the line with a caret under it.
+        format!("index-url = {CANARY_TOKEN}\n"),
+        format!("index-url = {CANARY_GITHUB}\n"),
+        // TOML, but an unknown key: the deserializer names the key.
+        format!("\"{CANARY_TOKEN}\" = 1\n"),
+        format!("github-repository = \"a/b\" {CANARY_GITHUB}\n"),
+    ];
+    let repo = TestRepo::new();
+    let original = repo.read("Cargo.toml");
+    for line in cases {
+        repo.write("Cargo.toml", &format!("{original}{line}"));
+        let manifest = repo.manifest();
+        let manifest = manifest.to_str().unwrap();
+        let runs = [
+            ("upload", xtask(&repo, "upload", &["--format=json"], &[])),
+            (
+                "token check",
+                run_xtask_with_env(
+                    &repo.root,
+                    &["--manifest-path", manifest, "token", "check"],
+                    &[],
+                ),
+            ),
+        ];
+        for (command, run) in runs {
+            assert_eq!(run.code, Some(2), "{command} {line}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("Cargo.toml"),
+                "{command} {line}: the error names the file:\n{}",
+                run.stderr
+            );
+            for canary in [CANARY_TOKEN, CANARY_GITHUB, "CANARYcanary"] {
+                assert!(
+                    !run.stdout.contains(canary) && !run.stderr.contains(canary),
+                    "{command} {line}: `{canary}` leaked:\n{}\n{}",
+                    run.stdout,
+                    run.stderr
+                );
+            }
+            assert_no_canary(&repo, &run);
+        }
+    }
 }

@@ -130,6 +130,8 @@ impl Cmd {
             },
             20,
         );
+        // A child's output may quote a token it was handed or read (C16).
+        let detail = crate::redact::token_shapes(&detail);
         bail!("{self} failed ({}): {detail}", output.status)
     }
 }

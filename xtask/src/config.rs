@@ -102,9 +102,12 @@ impl Config {
         if let Some(path) = manifest_path {
             command.manifest_path(path);
         }
-        let metadata = command
-            .exec()
-            .context("failed to read the workspace with `cargo metadata`")?;
+        // cargo's parse errors quote the offending line of `Cargo.toml`, which may hold a token
+        // (C16): the message is redacted before it becomes part of any error.
+        let metadata = command.exec().map_err(|err| {
+            anyhow::anyhow!("{}", crate::redact::token_shapes(&err.to_string()))
+                .context("failed to read the workspace with `cargo metadata`")
+        })?;
         let root = PathBuf::from(metadata.workspace_root);
         let manifest = root.join("Cargo.toml");
         let mut raw = match metadata.workspace_metadata.get("pyship") {

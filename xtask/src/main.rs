@@ -21,6 +21,7 @@ mod index;
 mod plan;
 mod publish_gates;
 mod python;
+mod redact;
 mod release_state;
 mod secrets;
 mod test;
@@ -83,6 +84,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    redact::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -107,9 +109,9 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            // Redacted: an error may quote text from outside, such as a line of `Cargo.toml`.
+            for line in redact::error_lines(&err) {
+                eprintln!("{line}");
             }
             ExitStatus::Error.into()
         }

@@ -88,7 +88,7 @@ pub(crate) fn run(args: &UploadArgs, manifest_path: Option<&Path>) -> anyhow::Re
     let status = match upload(args, &config, &mut outcome) {
         Ok(status) => status,
         Err(err) => {
-            let message = format!("{err:#}");
+            let message = crate::redact::token_shapes(&format!("{err:#}")).into_owned();
             eprintln!("error: {message}");
             eprintln!("nothing was uploaded");
             outcome.error = Some(message);
@@ -419,22 +419,27 @@ fn print_incomplete(report: &PublishReport, index: &IndexUrls) {
     );
 }
 
+/// Prints (with `--format json`) and writes the record, redacted as a whole: it quotes the
+/// index's messages and errors from outside.
 fn finish(args: &UploadArgs, config: &Config, outcome: &Outcome) -> anyhow::Result<()> {
     let document = serde_json::to_value(outcome).context("failed to encode the upload report")?;
+    // A token shape has no character JSON escapes, so masking the encoded text keeps it valid.
+    let text = serde_json::to_string_pretty(&document)?;
+    let text = crate::redact::token_shapes(&text);
     if args.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        println!("{text}");
     }
-    match write_record(config, &document) {
+    match write_record(config, &text) {
         Ok(path) => eprintln!("upload record written to `{}`", path.display()),
         Err(err) => eprintln!("warning: the upload record was not written: {err:#}"),
     }
     Ok(())
 }
 
-fn write_record(config: &Config, document: &serde_json::Value) -> anyhow::Result<PathBuf> {
+fn write_record(config: &Config, text: &str) -> anyhow::Result<PathBuf> {
     let dir = config.state_dir();
     fs_err::create_dir_all(&dir)?;
     let path = dir.join("upload.json");
-    fs_err::write(&path, serde_json::to_string_pretty(document)?)?;
+    fs_err::write(&path, text)?;
     Ok(path)
 }

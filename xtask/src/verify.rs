@@ -124,21 +124,21 @@ impl Failure {
     }
 
     fn print(&self) {
-        eprintln!("error: {}", self.error);
-        for cause in self.error.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+        for line in crate::redact::error_lines(&self.error) {
+            eprintln!("{line}");
         }
     }
 
     fn to_json(&self) -> serde_json::Value {
+        let redacted = |text: String| crate::redact::token_shapes(&text).into_owned();
         let causes: Vec<String> = self
             .error
             .chain()
             .skip(1)
-            .map(ToString::to_string)
+            .map(|cause| redacted(cause.to_string()))
             .collect();
         json!({
-            "message": self.error.to_string(),
+            "message": redacted(self.error.to_string()),
             "path": self.path,
             "causes": causes,
         })
