@@ -154,9 +154,16 @@ fn dry_run_dirty_tree_fails_clean_tree_listing_each_path() {
     );
     assert!(evidence.contains("`?? notes.txt`"), "{evidence}");
     assert_gate(&run, "release-branch", "PASS");
-    // Every step still ran.
+    // Every step still ran; the sdist then holds the uncommitted README, which is not the
+    // release commit's (PROV-02).
     assert_gate(&run, "build", "PASS");
-    assert_gate(&run, "verify", "PASS");
+    assert_gate(&run, "verify", "FAIL");
+    assert!(
+        run.stderr
+            .contains("`README.md` differs from the release commit's file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -265,6 +265,7 @@ fn sdist_contents(files: &[(&str, [u8; 32])], metadata: &ArtifactContents) -> Ar
         kind: ArtifactKind::Sdist,
         metadata: metadata.metadata.clone(),
         files: files.iter().map(|(p, d)| ((*p).to_owned(), *d)).collect(),
+        kept: Vec::new(),
     }
 }
 

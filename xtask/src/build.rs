@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
+use sha2::Digest as _;
 
 use crate::cmd::{self, Cmd};
 use crate::config::Config;
@@ -32,7 +33,14 @@ pub(crate) struct Built {
     pub(crate) artifacts: Vec<PathBuf>,
     /// The interpreter used, for rendering descriptions later.
     pub(crate) python: Option<PathBuf>,
+    /// After a version change: the changed file (relative to the project directory) and the
+    /// sha256 of its new content, which the release commit will hold instead of `HEAD`'s.
+    pub(crate) version_file: Option<VersionFile>,
 }
+
+/// A file the version change rewrote (relative to the project directory) and the sha256 of its
+/// new content.
+pub(crate) type VersionFile = (String, [u8; 32]);
 
 /// The managed build venv.
 pub(crate) fn build_venv(config: &Config) -> Venv {
@@ -65,6 +73,7 @@ pub(crate) fn build(request: &BuildRequest<'_>) -> Built {
             "not run: no build environment or no source tree (see above)"
         )),
     };
+    let version_file = source.version_file.clone();
     drop(source);
     let artifacts = match artifacts {
         Ok((artifacts, evidence)) => {
@@ -80,6 +89,7 @@ pub(crate) fn build(request: &BuildRequest<'_>) -> Built {
         gates,
         artifacts,
         python,
+        version_file,
     }
 }
 
@@ -122,6 +132,8 @@ fn build_python(
 struct Source {
     project: Option<PathBuf>,
     gate: Gate,
+    /// The file the version change rewrote, and the sha256 of what it holds now.
+    version_file: Option<VersionFile>,
     _worktree: Option<TempWorktree>,
 }
 
@@ -144,18 +156,21 @@ fn source_tree(request: &BuildRequest<'_>) -> Source {
         return Source {
             project: Some(config.project.clone()),
             gate: Gate::pass(NAME, evidence),
+            version_file: None,
             _worktree: None,
         };
     };
     match worktree_with_version(config, release) {
-        Ok((worktree, project, evidence)) => Source {
+        Ok((worktree, project, version_file, evidence)) => Source {
             project: Some(project),
             gate: Gate::pass(NAME, evidence),
+            version_file: Some(version_file),
             _worktree: Some(worktree),
         },
         Err(err) => Source {
             project: None,
             gate: Gate::fail(NAME, format!("{err:#}")),
+            version_file: None,
             _worktree: None,
         },
     }
@@ -164,7 +179,7 @@ fn source_tree(request: &BuildRequest<'_>) -> Source {
 fn worktree_with_version(
     config: &Config,
     release: &ReleaseVersion,
-) -> anyhow::Result<(TempWorktree, PathBuf, String)> {
+) -> anyhow::Result<(TempWorktree, PathBuf, VersionFile, String)> {
     let head = git::head_sha(&config.root)?;
     let worktree = TempWorktree::add(&config.root, &head)?;
     let project = worktree.path().join(config.project_rel());
@@ -177,13 +192,18 @@ fn worktree_with_version(
             .to_owned(),
     };
     version::write_project_version(&project, &current, &release.text)?;
+    let written = fs_err::read(project.join(&current.file))?;
+    let version_file = (
+        current.file.to_string_lossy().replace('\\', "/"),
+        sha2::Sha256::digest(&written).into(),
+    );
     let evidence = format!(
         "`{}` -> `{}` in `{}` of a temporary worktree of {head}; your tree is untouched",
         release.project_text,
         release.text,
         release.project_file.display()
     );
-    Ok((worktree, project, evidence))
+    Ok((worktree, project, version_file, evidence))
 }
 
 fn run_build(

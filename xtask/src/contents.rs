@@ -1,15 +1,20 @@
-//! WHL-11 in `dry-run`: each built wheel's library files against the project's package tree in
-//! git (`git ls-files`), or against the configured `toplevel` list when there is one. The
-//! comparison is pyship-verify's (`tree`); this module supplies the wheel's member names and the
-//! tree.
+//! The artifacts against the project's files in git, in `dry-run`:
+//! - WHL-11: each built wheel's library files against the project's package tree in git
+//!   (`git ls-files`), or against the configured `toplevel` list when there is one;
+//! - PROV-02: each sdist's files against the tree of the release commit (`HEAD`, with the version
+//!   change applied when there is one), path and content.
 //!
-//! See: verify-rules.md §2 WHL-11.
+//! The comparisons are pyship-verify's (`tree`, `provenance`); this module supplies the archive
+//! members and the trees from git.
+//!
+//! See: verify-rules.md §2 WHL-11, §2.10 PROV-02.
 
 use std::path::Path;
 
-use pyship_verify::{ArtifactKind, Findings, Report, tree};
+use pyship_verify::{ArtifactKind, CheckId, Findings, Report, VerifyOptions, provenance, tree};
 
 use crate::cmd::Cmd;
+use crate::git;
 
 /// Adds WHL-11 findings to every wheel of `report`. The tree is the project's tracked files, with
 /// a `src/` layout's prefix removed; `toplevel`, when configured, replaces the tree comparison.
@@ -41,6 +46,72 @@ pub(crate) fn check(project: &Path, toplevel: Option<&[String]>, report: &mut Re
         }
         artifact.findings.extend(findings.into_vec());
     }
+}
+
+/// Adds PROV-02 findings to every sdist of `report`: each of its files must be in the tree of the
+/// release commit, `HEAD` of the repository holding `project` with `version_file` (the file a
+/// version change rewrote, and the sha256 of its new content) in place of `HEAD`'s, or be a
+/// generated file that carries `version`.
+pub(crate) fn check_sdists(
+    project: &Path,
+    version_file: Option<&(String, [u8; 32])>,
+    version: Option<&str>,
+    report: &mut Report,
+) {
+    let tree = release_tree(project, version_file);
+    for artifact in &mut report.artifacts {
+        if artifact.kind != ArtifactKind::Sdist {
+            continue;
+        }
+        let mut findings = Findings::new(Some(&artifact.filename));
+        let version = version.or(artifact.version.as_deref()).unwrap_or_default();
+        match (sdist_contents(&artifact.path, &artifact.filename), &tree) {
+            (Some(contents), Ok(tree)) => {
+                provenance::check_sdist_against_commit(&contents, tree, version, &mut findings);
+            }
+            // An sdist pyship-verify could not read already carries its SD-* errors.
+            (None, _) => {}
+            (Some(_), Err(err)) => findings.error(
+                CheckId("PROV-02"),
+                None,
+                format!(
+                    "the release commit's tree could not be read ({err:#}); expected `git ls-tree HEAD` to list `{}`",
+                    project.display()
+                ),
+            ),
+        }
+        artifact.findings.extend(findings.into_vec());
+    }
+}
+
+/// `HEAD`'s files below `project`, relative to it, with the version change applied.
+fn release_tree(
+    project: &Path,
+    version_file: Option<&(String, [u8; 32])>,
+) -> anyhow::Result<Vec<(String, [u8; 32])>> {
+    let head = git::head_sha(project)?;
+    let mut tree = git::tree_digests(project, &head)?;
+    if let Some((changed, digest)) = version_file {
+        match tree.iter_mut().find(|(path, _)| path == changed) {
+            Some(entry) => entry.1 = *digest,
+            None => tree.push((changed.clone(), *digest)),
+        }
+    }
+    Ok(tree)
+}
+
+/// The files of an sdist that pyship-verify already judged, read again with its strict reader.
+fn sdist_contents(path: &Path, filename: &str) -> Option<pyship_verify::cross::ArtifactContents> {
+    let mut file = std::io::BufReader::new(fs_err::File::open(path).ok()?);
+    let mut ignored = Findings::new(None);
+    let options = VerifyOptions {
+        target: pyship_verify::Target::Generic,
+        md5: false,
+        renderer: None,
+        reporter: None,
+        source_date_epoch: None,
+    };
+    pyship_verify::sdist::verify_sdist(filename, &mut file, &options, &mut ignored).ok()
 }
 
 /// The member names of a wheel that pyship-verify already judged, read with its strict reader.

@@ -71,7 +71,7 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
     });
     let build_step = Step {
         title: "Build",
-        gates: built.gates,
+        gates: built.gates.clone(),
     };
     print_step(2, &build_step);
 
@@ -79,7 +79,7 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
     let python = built.python.as_deref().map(python::ReadmeRenderer::detect);
     let (verify_step, report) = verify_artifacts(
         &config,
-        &built.artifacts,
+        &built,
         release.as_ref(),
         python.flatten().as_ref(),
         args.strict,
@@ -147,11 +147,12 @@ fn local_gates(config: &Config, input: &VersionInput) -> (Step, Option<ReleaseVe
 
 fn verify_artifacts(
     config: &Config,
-    artifacts: &[PathBuf],
+    built: &build::Built,
     release: Option<&ReleaseVersion>,
     renderer: Option<&python::ReadmeRenderer>,
     strict: bool,
 ) -> (Step, Option<Report>) {
+    let artifacts = &built.artifacts;
     let mut gates = Vec::new();
     if artifacts.is_empty() {
         gates.push(Gate::fail("verify", "no artifacts to verify (see `build`)"));
@@ -183,6 +184,12 @@ fn verify_artifacts(
         }
     }
     contents::check(&config.project, config.toplevel.as_deref(), &mut report);
+    contents::check_sdists(
+        &config.project,
+        built.version_file.as_ref(),
+        release.map(|release| release.text.as_str()),
+        &mut report,
+    );
     gates.push(verify_gate(&report, strict));
     gates.push(built_version_gate(&report, release));
     (step("Verify", gates), Some(report))

@@ -118,6 +118,61 @@ fn parse_ls_remote(listing: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The regular files (and symlinks) of `commit`'s tree below `dir`, as paths relative to `dir`
+/// with the sha256 of their content: `git ls-tree` for the blobs, one `git cat-file --batch` for
+/// their bytes. Submodules are left out.
+pub(crate) fn tree_digests(dir: &Path, commit: &str) -> anyhow::Result<Vec<(String, [u8; 32])>> {
+    use sha2::{Digest as _, Sha256};
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+
+    // Without `--full-tree`, ls-tree lists the subtree of the current directory, relative to it.
+    let listing = Cmd::git(dir).args(["ls-tree", "-r", "-z", commit]).read()?;
+    let blobs: Vec<(String, String)> = listing
+        .split('\0')
+        .filter_map(|entry| {
+            let (info, path) = entry.split_once('\t')?;
+            let mut words = info.split(' ');
+            let (_mode, kind, oid) = (words.next()?, words.next()?, words.next()?);
+            (kind == "blob").then(|| (path.to_owned(), oid.to_owned()))
+        })
+        .collect();
+    let cat = Cmd::git(dir).args(["cat-file", "--batch"]);
+    let mut child = cat.spawn_piped()?;
+    let mut stdin = child.stdin.take().context("git cat-file has no stdin")?;
+    let mut request = String::with_capacity(blobs.len() * 65);
+    for (_, oid) in &blobs {
+        request.push_str(oid);
+        request.push('\n');
+    }
+    // A writer thread: cat-file answers while it reads, so a full pipe must not block us.
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut stdout = BufReader::new(child.stdout.take().context("git cat-file has no stdout")?);
+    let mut files = Vec::with_capacity(blobs.len());
+    let mut header = String::new();
+    for (path, oid) in blobs {
+        header.clear();
+        stdout.read_line(&mut header)?;
+        let size: u64 = header
+            .trim_end()
+            .strip_prefix(oid.as_str())
+            .and_then(|rest| rest.strip_prefix(" blob "))
+            .and_then(|size| size.parse().ok())
+            .with_context(|| format!("{cat} answered `{}` for blob {oid}", header.trim_end()))?;
+        let mut hasher = Sha256::new();
+        let copied = std::io::copy(&mut (&mut stdout).take(size), &mut hasher)?;
+        anyhow::ensure!(copied == size, "{cat} ended inside blob {oid} of `{path}`");
+        let mut newline = [0u8; 1];
+        stdout.read_exact(&mut newline)?;
+        files.push((path, hasher.finalize().into()));
+    }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writer to {cat} panicked"))??;
+    let status = child.wait()?;
+    anyhow::ensure!(status.success(), "{cat} failed ({status})");
+    Ok(files)
+}
+
 /// A detached worktree of `HEAD` in a temporary directory, removed (with its administrative
 /// files under `.git/worktrees`) when dropped, on success and on error alike.
 #[derive(Debug)]

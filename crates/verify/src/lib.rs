@@ -15,6 +15,7 @@ pub mod filename;
 pub mod metadata;
 pub mod native;
 pub mod path;
+pub mod provenance;
 pub mod record;
 pub mod sdist;
 mod sniff;

@@ -257,6 +257,7 @@ fn verify_opened<R: io::Read + io::Seek>(
                 kind,
                 metadata: None,
                 files: Vec::new(),
+                kept: Vec::new(),
             }
         }
     };

@@ -51,6 +51,7 @@ pub fn verify_wheel<R: Read + Seek>(
         kind: ArtifactKind::Wheel,
         metadata: None,
         files: Vec::new(),
+        kept: Vec::new(),
     };
 
     // Step 1: the file name and the container's structure.

@@ -4,7 +4,7 @@
 
 use pyship_tests::repo::TestRepo;
 
-use super::{assert_fails_on, configure, dry_run};
+use super::{assert_fails_on, assert_gate, configure, dry_run};
 
 #[test]
 fn ok_whl11_example_wheel_equals_its_package_tree() {
@@ -50,4 +50,56 @@ fn warn_whl11_configured_toplevel_names_missing_and_extra() {
     );
     let strict = dry_run(&repo, &["--strict"]);
     assert_fails_on(&strict, "verify");
+}
+
+/// T111 (PROV-02): the sdist carries a module git does not know. The file is ignored by git, so
+/// the tree is clean and only the comparison with the release commit can tell.
+#[test]
+fn err_prov02_t111_sdist_file_not_in_the_release_commit() {
+    let repo = TestRepo::new();
+    repo.write("examples/demo/.gitignore", "_miner.py\n");
+    repo.commit_all("Ignore a generated module");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.write(
+        "examples/demo/src/pyship_demo/_miner.py",
+        "import os\nos.system('true')\n",
+    );
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "verify");
+    assert!(evidence.contains("error"), "{evidence}");
+    assert_gate(&run, "clean-tree", "PASS");
+    assert!(
+        run.stderr
+            .contains("error[PROV-02]: `src/pyship_demo/_miner.py`:")
+            && run.stderr.contains(
+                "`src/pyship_demo/_miner.py` is not in the git tree of the release commit"
+            ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// PROV-02 compares content too: a committed file whose sdist copy differs (here a build command
+/// that edits the source before building) is an error showing both digests.
+#[test]
+fn err_prov02_sdist_file_differs_from_the_release_commit() {
+    let repo = TestRepo::new();
+    configure(
+        &repo,
+        "build-command = [\"sh\", \"-c\", \"echo '# patched' >> README.md && {python} -m build --no-isolation --sdist --outdir {outdir} {project}\"]",
+    );
+
+    let run = dry_run(&repo, &[]);
+
+    assert_fails_on(&run, "verify");
+    assert!(
+        run.stderr.contains("error[PROV-02]: `README.md`:")
+            && run
+                .stderr
+                .contains("`README.md` differs from the release commit's file: sha256"),
+        "{}",
+        run.stderr
+    );
 }

@@ -18,6 +18,7 @@ fn artifact(filename: &str, text: &str, files: &[(&str, u8)]) -> ArtifactContent
             .iter()
             .map(|(p, b)| ((*p).to_owned(), [*b; 32]))
             .collect(),
+        kept: Vec::new(),
     }
 }
 

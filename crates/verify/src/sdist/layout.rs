@@ -19,11 +19,15 @@ use crate::metadata::{self, CoreMetadata, MetadataContext};
 use crate::path;
 use crate::verify::{ArtifactKind, VerifyOptions};
 
+/// A member's path below the root and the sha256 of its content.
+type FileDigest = (String, [u8; 32]);
+
 /// More members than this is an error (SD-10), and reading stops.
 const MAX_MEMBERS: usize = 100_000;
 /// More members than this is a warning (SD-10).
 const WARN_MEMBERS: usize = 10_000;
-/// `PKG-INFO` and `pyproject.toml` larger than this are not kept (SD-08).
+/// Kept members (`PKG-INFO`, `pyproject.toml`, and PROV-02's generated candidates) larger than
+/// this are not kept.
 const MAX_KEPT: usize = 16 * 1024 * 1024;
 /// Compression ratios are judged only above this many decompressed bytes: tiny archives of
 /// zero padding compress extremely well without being bombs.
@@ -252,16 +256,28 @@ impl Layout {
         });
     }
 
-    /// Regular files under the root: path without the root, and sha256.
-    pub(crate) fn into_files(self) -> Vec<(String, [u8; 32])> {
+    /// Regular files under the root (path without the root, and sha256), and the kept members'
+    /// bytes under the root (those larger than the cap are left out).
+    pub(crate) fn into_files(self) -> (Vec<FileDigest>, Vec<(String, Vec<u8>)>) {
         let prefix = format!("{}/", self.root);
-        self.files
+        let files = self
+            .files
             .into_iter()
             .filter_map(|(name, digest)| {
                 let relative = name.strip_prefix(&prefix)?;
                 Some((relative.to_owned(), digest))
             })
-            .collect()
+            .collect();
+        let mut kept: Vec<(String, Vec<u8>)> = self
+            .kept
+            .into_iter()
+            .filter_map(|(name, bytes)| {
+                let relative = name.strip_prefix(&prefix)?;
+                Some((relative.to_owned(), bytes.ok()?))
+            })
+            .collect();
+        kept.sort();
+        (files, kept)
     }
 
     /// Runs the whole-archive rules. When the archive could not be read to the end
@@ -349,7 +365,12 @@ impl Layout {
             return false;
         };
         let candidate = top == self.stem || self.first_top.as_deref() == Some(top);
-        candidate && (rest == "PKG-INFO" || rest == "pyproject.toml")
+        candidate
+            && (rest == "PKG-INFO"
+                || rest == "pyproject.toml"
+                || rest == "setup.cfg"
+                || rest == "_version.py"
+                || rest.ends_with("/_version.py"))
     }
 
     fn check_mode(&mut self, member: &Member, findings: &mut Findings) {

@@ -2,7 +2,8 @@
 //!
 //! The archive is read once, as a stream: gzip is inflated chunk by chunk, tar headers are parsed
 //! as they arrive, and each member's content is hashed and scanned without being held whole.
-//! Only `PKG-INFO` and `pyproject.toml` at the root are kept, up to a size cap.
+//! Only `PKG-INFO`, `pyproject.toml`, `setup.cfg` and `_version.py` files under the root are
+//! kept, up to a size cap.
 
 mod build_scripts;
 mod gzip;
@@ -67,11 +68,13 @@ pub fn verify_sdist<R: Read>(
     };
 
     let metadata = layout.finish(complete, parsed.as_ref(), options, findings);
+    let (files, kept) = layout.into_files();
     Ok(ArtifactContents {
         filename: filename.to_owned(),
         kind: ArtifactKind::Sdist,
         metadata,
-        files: layout.into_files(),
+        files,
+        kept,
     })
 }
 
