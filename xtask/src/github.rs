@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use pyship_release::gates::{Answer, token_identity};
 use pyship_release::notes;
-use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
+use pyship_release::preflight::{OtherTagsCheck, ReleaseCheck, TagCheck, inspect_release};
 use pyship_release::{CommitSha, GitHubClient, GitHubConfig, SystemClock, TokenKind};
 use url::Url;
 
@@ -131,11 +131,15 @@ pub(crate) fn remote_gates(
         &commit,
         recorded.as_ref().ok().copied().flatten(),
     );
-    gates.push(tag_gate(
+    let mut tag = tag_gate(
         &release.tag,
         &inspection.tag,
         release.needs_version_change(),
-    ));
+    );
+    if let Some(note) = other_tags_note(&release.tag, &inspection.other_tags) {
+        tag.evidence = format!("{}; {note}", tag.evidence);
+    }
+    gates.push(tag);
     let mut release_gate = release_gate(&release.tag, &inspection.release);
     let note = match recorded {
         Ok(recorded) => update_record(&state_dir, &key, recorded, &inspection.release),
@@ -291,6 +295,35 @@ fn tag_gate(tag: &str, check: &TagCheck, needs_version_commit: bool) -> Gate {
     }
 }
 
+/// Other tags on HEAD, for the tag gate's evidence. They do not change its verdict: the tag
+/// comes from the version alone, and these are shown so nobody takes one of them for it.
+/// See: github-release.md §5 case 11 (goreleaser#4134).
+fn other_tags_note(tag: &str, check: &OtherTagsCheck) -> Option<String> {
+    let list = |tags: &[String]| {
+        tags.iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match check {
+        OtherTagsCheck::None => None,
+        OtherTagsCheck::Found { tags } => Some(format!(
+            "HEAD also has tag(s) {}; the release uses `{tag}`, from the version",
+            list(tags)
+        )),
+        OtherTagsCheck::Incomplete { tags, unchecked } if tags.is_empty() => Some(format!(
+            "{unchecked} annotated tag(s) were not read, so other tags on HEAD are not all known"
+        )),
+        OtherTagsCheck::Incomplete { tags, unchecked } => Some(format!(
+            "HEAD also has tag(s) {} ({unchecked} annotated tag(s) not read); the release uses `{tag}`, from the version",
+            list(tags)
+        )),
+        OtherTagsCheck::Failed { message } => {
+            Some(format!("other tags on HEAD are not known: {message}"))
+        }
+    }
+}
+
 fn release_gate(tag: &str, check: &ReleaseCheck) -> Gate {
     match check {
         ReleaseCheck::Absent => Gate::pass(RELEASE, format!("no release or draft for `{tag}`")),
@@ -346,6 +379,34 @@ mod tests {
         );
         let at_head = TagCheck::AtCommit { tag_object: None };
         assert_eq!(tag_gate("v1.0.0", &at_head, true).verdict, Verdict::Fail);
+    }
+
+    /// See: github-release.md §5 case 11.
+    #[test]
+    fn other_tags_on_head_are_named_in_the_evidence() {
+        assert_eq!(other_tags_note("v1.0.0", &OtherTagsCheck::None), None);
+        let found = OtherTagsCheck::Found {
+            tags: vec!["v1.0.0-rc1".to_owned(), "stable".to_owned()],
+        };
+        let note = other_tags_note("v1.0.0", &found).unwrap();
+        assert!(
+            note.contains("`v1.0.0-rc1`, `stable`") && note.contains("uses `v1.0.0`"),
+            "{note}"
+        );
+        let incomplete = OtherTagsCheck::Incomplete {
+            tags: Vec::new(),
+            unchecked: 7,
+        };
+        let note = other_tags_note("v1.0.0", &incomplete).unwrap();
+        assert!(note.contains("7 annotated tag(s) were not read"), "{note}");
+        let failed = OtherTagsCheck::Failed {
+            message: "HTTP 403".to_owned(),
+        };
+        assert!(
+            other_tags_note("v1.0.0", &failed)
+                .unwrap()
+                .contains("HTTP 403")
+        );
     }
 
     #[test]

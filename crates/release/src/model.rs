@@ -115,9 +115,12 @@ impl Asset {
     }
 }
 
-/// `GET /git/ref/…` answer.
+/// `GET /git/ref/…` answer, and one item of `GET /git/matching-refs/…`.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct GitRef {
+    /// The full ref name, e.g. `refs/tags/v1.2.3`.
+    #[serde(rename = "ref", default)]
+    pub(crate) name: String,
     pub(crate) object: GitObject,
 }
 

@@ -1,13 +1,13 @@
 //! The read-only look at GitHub before a release, which is also all `dry-run` does on GitHub:
-//! the tag's state against the commit, any release or draft for the tag, and whether the token
-//! can see drafts at all. Nothing here writes.
-//! See: github-release.md §6 step 1; field-failures.md C25, C29; §5 cases 7 and 10.
+//! the tag's state against the commit, other tags on the same commit, any release or draft for
+//! the tag, and whether the token can see drafts at all. Nothing here writes.
+//! See: github-release.md §6 step 1; field-failures.md C25, C29; §5 cases 7, 10 and 11.
 
 use crate::client::GitHubClient;
 use crate::error::ReleaseError;
 use crate::model::CommitSha;
 use crate::release::{ExistingRelease, find_release};
-use crate::tag::{TagState, read_tag};
+use crate::tag::{TagState, read_tag, tags_at_commit};
 
 /// The tag compared with the commit to release.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -24,6 +24,35 @@ pub enum TagCheck {
     Elsewhere {
         /// The commit it dereferences to.
         found: String,
+    },
+    /// The question could not be answered.
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// Other tags on the commit to release. The release's tag comes from the version alone; these
+/// are shown to the reader, never used instead.
+/// See: github-release.md §5 case 11 (goreleaser#4134: two tags on one commit, the wrong one
+/// released).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum OtherTagsCheck {
+    /// No other tag dereferences to the commit.
+    None,
+    /// These other tags dereference to the commit.
+    Found {
+        /// Tag names, sorted.
+        tags: Vec<String>,
+    },
+    /// Too many annotated tags to read them all: `tags` are those found on the commit among
+    /// the ones read (possibly none); `unchecked` annotated tags were not read.
+    Incomplete {
+        /// Tag names found, sorted.
+        tags: Vec<String>,
+        /// Annotated tags not read.
+        unchecked: usize,
     },
     /// The question could not be answered.
     Failed {
@@ -81,6 +110,8 @@ pub struct ReleaseInspection {
     pub tag_name: String,
     /// The tag against the commit.
     pub tag: TagCheck,
+    /// Other tags on the commit.
+    pub other_tags: OtherTagsCheck,
     /// Release or draft for the tag.
     pub release: ReleaseCheck,
 }
@@ -95,6 +126,7 @@ pub fn inspect_release(
     ReleaseInspection {
         tag_name: tag.to_owned(),
         tag: check_tag_state(client, tag, commit),
+        other_tags: check_other_tags(client, tag, commit),
         release: check_release(client, tag, recorded_id),
     }
 }
@@ -109,6 +141,20 @@ fn check_tag_state(client: &GitHubClient, tag: &str, commit: &CommitSha) -> TagC
             found: state.commit().unwrap_or_default().to_owned(),
         },
         Err(error) => TagCheck::Failed {
+            message: error_chain(&error),
+        },
+    }
+}
+
+fn check_other_tags(client: &GitHubClient, tag: &str, commit: &CommitSha) -> OtherTagsCheck {
+    match tags_at_commit(client, commit, tag) {
+        Ok(found) if found.unchecked > 0 => OtherTagsCheck::Incomplete {
+            tags: found.tags,
+            unchecked: found.unchecked,
+        },
+        Ok(found) if found.tags.is_empty() => OtherTagsCheck::None,
+        Ok(found) => OtherTagsCheck::Found { tags: found.tags },
+        Err(error) => OtherTagsCheck::Failed {
             message: error_chain(&error),
         },
     }

@@ -177,6 +177,68 @@ fn dereference_tag_object(
     })
 }
 
+/// How many tag objects [`tags_at_commit`] reads at most (one request each).
+pub const MAX_TAG_OBJECT_READS: usize = 50;
+
+/// Other tags that dereference to a commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TagsAtCommit {
+    /// Their names, sorted.
+    pub tags: Vec<String>,
+    /// How many annotated tags were not dereferenced because of [`MAX_TAG_OBJECT_READS`]; any
+    /// of them may be on the commit too.
+    pub unchecked: usize,
+}
+
+/// Every tag but `except` that dereferences to `commit`. Lightweight tags are judged from the
+/// listing of `refs/tags`; annotated ones by reading their tag objects, those whose names share
+/// the longest prefix with `except` first (release candidates of the same version), at most
+/// [`MAX_TAG_OBJECT_READS`] of them.
+/// See: github-release.md §1a (`git/matching-refs`), §5 case 11 (goreleaser#4134).
+pub fn tags_at_commit(
+    client: &GitHubClient,
+    commit: &CommitSha,
+    except: &str,
+) -> Result<TagsAtCommit, TagError> {
+    let api = |source| TagError::Api {
+        action: "list the repository's tags".to_owned(),
+        source,
+    };
+    // The prefix `tags` without a slash: the listing is filtered to `refs/tags/` below.
+    let url = client.repo_url("git/matching-refs/tags").map_err(api)?;
+    let refs: Vec<GitRef> = client.get_all(&url).map_err(api)?;
+    let mut tags = Vec::new();
+    let mut annotated = Vec::new();
+    for git_ref in refs {
+        let Some(name) = git_ref.name.strip_prefix("refs/tags/") else {
+            continue;
+        };
+        if name == except {
+            continue;
+        }
+        match git_ref.object.kind.as_str() {
+            "commit" if git_ref.object.sha == commit.as_str() => tags.push(name.to_owned()),
+            "tag" => annotated.push((name.to_owned(), git_ref.object.sha)),
+            _ => {}
+        }
+    }
+    let shared = |name: &str| {
+        name.bytes()
+            .zip(except.bytes())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    annotated.sort_by_key(|(name, _)| std::cmp::Reverse(shared(name)));
+    let unchecked = annotated.len().saturating_sub(MAX_TAG_OBJECT_READS);
+    for (name, tag_object) in annotated.into_iter().take(MAX_TAG_OBJECT_READS) {
+        if dereference_tag_object(client, &name, &tag_object)? == commit.as_str() {
+            tags.push(name);
+        }
+    }
+    tags.sort();
+    Ok(TagsAtCommit { tags, unchecked })
+}
+
 /// Checks that the tag exists and dereferences to `commit` (and is `expected_tag_object`, when
 /// given). Used before creating anything and again after publishing.
 pub fn check_tag(

@@ -168,11 +168,18 @@ fn dry_run_github_tag_already_at_head_passes_and_long_notes_are_reported() {
     repo.git(&["push", "--quiet", "origin", "main"]);
     let head = repo.git(&["rev-parse", "HEAD"]);
     let object = github.state().add_annotated_tag("v0.1.0", &head);
+    // github-release.md §5 case 11: a release candidate's tag on the same commit is named,
+    // never taken for the release's tag.
+    github.state().add_annotated_tag("v0.1.0rc1", &head);
 
     let run = dry_run_github(&repo, &github, Some(CANARY));
 
     let evidence = assert_gate(&run, "github-tag", "PASS");
     assert!(evidence.contains(&object), "{evidence}");
+    assert!(
+        evidence.contains("HEAD also has tag(s) `v0.1.0rc1`; the release uses `v0.1.0`"),
+        "{evidence}"
+    );
     let notes = assert_gate(&run, "release-notes", "PASS");
     assert!(
         notes.contains("131999 characters of at most 125000")

@@ -450,6 +450,7 @@ fn route_api(state: &mut State, request: &Request) -> Reply {
             }),
         ),
         ("GET", ["git", "ref", "tags", tag @ ..]) => get_ref(state, &tag.join("/")),
+        ("GET", ["git", "matching-refs", prefix @ ..]) => matching_refs(state, &prefix.join("/")),
         ("GET", ["git", "tags", sha]) => get_tag_object(state, sha),
         ("POST", ["git", "tags"]) => create_tag_object(state, request),
         ("POST", ["git", "refs"]) => create_ref(state, request),
@@ -600,6 +601,20 @@ fn get_ref(state: &State, tag: &str) -> Reply {
         ),
         None => not_found(),
     }
+}
+
+/// Every ref whose name after `refs/` starts with `prefix`, in name order; `[]` when none.
+/// See: github-release.md §1a (`git/matching-refs`: prefix match, 200 `[]` if none).
+fn matching_refs(state: &State, prefix: &str) -> Reply {
+    let items: Vec<Value> = state
+        .refs
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(name, (kind, sha))| {
+            json!({"ref": format!("refs/{name}"), "object": {"type": kind, "sha": sha}})
+        })
+        .collect();
+    Reply::json(200, &Value::Array(items))
 }
 
 fn get_tag_object(state: &State, sha: &str) -> Reply {

@@ -1,10 +1,10 @@
 //! The read-only inspection (what `dry-run` shows of GitHub) and resuming from partial states.
 
 use pyship_release::assets::{LocalAsset, ReplacePolicy, upload_assets};
-use pyship_release::preflight::{ReleaseCheck, TagCheck, inspect_release};
+use pyship_release::preflight::{OtherTagsCheck, ReleaseCheck, TagCheck, inspect_release};
 use pyship_release::publish::{PublishRequest, publish_release};
 use pyship_release::release::{DraftRequest, ensure_draft};
-use pyship_release::tag::{TagRequest, ensure_tag};
+use pyship_release::tag::{MAX_TAG_OBJECT_READS, TagRequest, ensure_tag};
 
 use pyship_release::TagError;
 
@@ -27,6 +27,7 @@ fn inspection_of_a_fresh_tag_writes_nothing() {
     let commit = commit();
     let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
     assert_eq!(inspection.tag, TagCheck::Absent);
+    assert_eq!(inspection.other_tags, OtherTagsCheck::None);
     assert_eq!(inspection.release, ReleaseCheck::Absent);
     assert_eq!(writes(&w), 0);
 }
@@ -159,6 +160,12 @@ fn second_tag_on_the_same_commit_is_never_guessed() {
     assert_eq!(
         (inspection.tag, inspection.release),
         (TagCheck::Absent, ReleaseCheck::Absent)
+    );
+    assert_eq!(
+        inspection.other_tags,
+        OtherTagsCheck::Found {
+            tags: vec!["v1.0.0-rc1".to_owned()]
+        }
     );
     let tag = TagRequest {
         tag: "v1.0.0",
@@ -330,4 +337,115 @@ fn err_403_on_the_first_write_stops_before_any_draft_or_upload() {
     assert!(state.requests(Host::Uploads, "POST").is_empty());
     drop(state);
     assert_eq!(w.clock.sleeps(), []);
+}
+
+/// See: goreleaser#4134, #3731 (github-release.md §5 case 11): every other tag on the commit is
+/// reported, lightweight or annotated (through nested tag objects too), and neither the
+/// release's own tag nor tags on other commits are.
+#[test]
+fn other_tags_on_the_commit_are_reported_and_nothing_else() {
+    let w = world();
+    {
+        let mut state = w.github.state();
+        state.add_annotated_tag("v1.0.0", COMMIT);
+        state.add_lightweight_tag("stable", COMMIT);
+        state.add_annotated_tag("v1.0.0-rc1", COMMIT);
+        state.add_annotated_tag("v0.9.0", OTHER_COMMIT);
+        state.add_lightweight_tag("v0.9.1", OTHER_COMMIT);
+        // `signed-1.0` is a tag object whose target is another tag object (`inner`, which has
+        // no ref of its own) whose target is COMMIT.
+        let inner = state.add_annotated_tag("inner", COMMIT);
+        state.refs.remove("tags/inner");
+        let outer = state.add_annotated_tag("signed-1.0", COMMIT);
+        state.tag_objects.get_mut(&outer).unwrap().1 = "tag".to_owned();
+        state.tag_objects.get_mut(&outer).unwrap().2 = inner;
+    }
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert!(matches!(inspection.tag, TagCheck::AtCommit { .. }));
+    assert_eq!(
+        inspection.other_tags,
+        OtherTagsCheck::Found {
+            tags: vec![
+                "signed-1.0".to_owned(),
+                "stable".to_owned(),
+                "v1.0.0-rc1".to_owned()
+            ]
+        }
+    );
+    let json = serde_json::to_value(&inspection).unwrap();
+    assert_eq!(json["other_tags"]["state"], "found");
+    assert_eq!(writes(&w), 0);
+}
+
+/// Reading tag objects costs one request each: past the budget the answer says how many were
+/// not read instead of claiming there are none, and tags sharing the release tag's prefix (its
+/// release candidates) are read first.
+#[test]
+fn other_tags_past_the_read_budget_are_incomplete_not_none() {
+    let w = world();
+    let extra = 5;
+    {
+        let mut state = w.github.state();
+        for n in 0..MAX_TAG_OBJECT_READS + extra - 1 {
+            state.add_annotated_tag(&format!("a-{n:03}"), OTHER_COMMIT);
+        }
+        // Sorted last by name, read first by prefix.
+        state.add_annotated_tag("v1.0.0-rc2", COMMIT);
+        state.add_lightweight_tag("b-light", COMMIT);
+    }
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        inspection.other_tags,
+        OtherTagsCheck::Incomplete {
+            tags: vec!["b-light".to_owned(), "v1.0.0-rc2".to_owned()],
+            unchecked: extra,
+        }
+    );
+    let object_reads = w
+        .github
+        .state()
+        .requests(Host::Api, "GET")
+        .iter()
+        .filter(|r| r.path.contains("/git/tags/"))
+        .count();
+    assert_eq!(object_reads, MAX_TAG_OBJECT_READS);
+
+    let quiet = world();
+    for n in 0..=MAX_TAG_OBJECT_READS {
+        quiet
+            .github
+            .state()
+            .add_annotated_tag(&format!("a-{n:03}"), OTHER_COMMIT);
+    }
+    let inspection = inspect_release(&quiet.client, "v1.0.0", &commit, None);
+    assert_eq!(
+        inspection.other_tags,
+        OtherTagsCheck::Incomplete {
+            tags: Vec::new(),
+            unchecked: 1
+        }
+    );
+}
+
+#[test]
+fn other_tags_unreadable_is_failed_with_githubs_answer() {
+    let w = world();
+    let refusal = Reply::json(403, &serde_json::json!({"message": "Forbidden"}));
+    w.github.state().fault(
+        Host::Api,
+        "GET",
+        "/git/matching-refs/tags",
+        FaultAction::Respond(refusal),
+    );
+    let commit = commit();
+    let inspection = inspect_release(&w.client, "v1.0.0", &commit, None);
+    assert!(
+        matches!(&inspection.other_tags, OtherTagsCheck::Failed { message }
+            if message.contains("list the repository's tags") && message.contains("HTTP 403")),
+        "{:?}",
+        inspection.other_tags
+    );
+    assert_no_canary(&format!("{inspection:?}"));
 }
