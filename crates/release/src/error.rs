@@ -465,9 +465,20 @@ pub enum PublishError {
     /// Tag check failed.
     #[error(transparent)]
     Tag(#[from] TagError),
-    /// The release is not a draft any more, or never was.
-    #[error("Release {release_id} is not a draft; refusing to publish it again")]
-    NotDraft {
+    /// Reading the release failed.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+    /// No release with this id (GitHub answers 404): deleted, or never made.
+    #[error("Release {release_id} does not exist (GitHub answers 404); nothing was published")]
+    Missing {
+        /// Release id.
+        release_id: u64,
+    },
+    /// GitHub accepted the request to publish, but the release still reads as a draft.
+    #[error(
+        "Release {release_id} is still a draft after GitHub accepted the request to publish it; nothing is public yet"
+    )]
+    StillDraft {
         /// Release id.
         release_id: u64,
     },

@@ -5,7 +5,7 @@
 
 use crate::assets::{LocalAsset, VerifiedBy, download_sha256, list_assets};
 use crate::client::GitHubClient;
-use crate::error::{AssetError, PublishError, TagError};
+use crate::error::{AssetError, PublishError, ReleaseError, TagError};
 use crate::model::{CommitSha, Release};
 use crate::release::get_release;
 use crate::tag::{TagOutcome, check_tag};
@@ -87,7 +87,7 @@ pub fn publish_release(
     // Step 4: prove the published state.
     let release = read_release(client, id)?;
     if release.draft {
-        return Err(PublishError::NotDraft { release_id: id });
+        return Err(PublishError::StillDraft { release_id: id });
     }
     let tag = check_tag(
         client,
@@ -128,14 +128,12 @@ pub fn publish_release(
 }
 
 fn read_release(client: &GitHubClient, id: u64) -> Result<Release, PublishError> {
-    get_release(client, id)
-        .map_err(|error| match error {
-            crate::error::ReleaseError::Api { action, source } => {
-                PublishError::Api { action, source }
-            }
-            _ => PublishError::NotDraft { release_id: id },
-        })?
-        .ok_or(PublishError::NotDraft { release_id: id })
+    match get_release(client, id) {
+        Ok(Some(release)) => Ok(release),
+        Ok(None) => Err(PublishError::Missing { release_id: id }),
+        Err(ReleaseError::Api { action, source }) => Err(PublishError::Api { action, source }),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The release holds exactly the expected names, each `uploaded` with the local sha256.

@@ -350,3 +350,50 @@ fn err_tag_moved_while_publishing_names_both_commits() {
     assert_eq!(patches(&w), 1);
     assert!(!w.github.state().release(prepared.release_id).unwrap().draft);
 }
+
+/// GitHub answers 200 to the publish request but the release reads back as a draft: the error
+/// says so, rather than calling it "not a draft".
+#[test]
+fn err_release_still_a_draft_after_an_accepted_publish_request() {
+    let w = world();
+    let commit = commit();
+    let prepared = prepare(&w, &commit, 3);
+    let unchanged = Reply::json(
+        200,
+        &serde_json::json!({"id": prepared.release_id, "tag_name": "v1.0.0", "draft": true}),
+    );
+    w.github.state().fault(
+        Host::Api,
+        "PATCH",
+        &format!("/releases/{}", prepared.release_id),
+        FaultAction::Respond(unchanged),
+    );
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(error, PublishError::StillDraft { release_id } if release_id == prepared.release_id),
+        "{text}"
+    );
+    assert!(text.contains("still a draft"), "{text}");
+}
+
+/// A release id that no longer exists is reported as missing.
+#[test]
+fn err_unknown_release_id_is_missing() {
+    let w = world();
+    let commit = commit();
+    let mut prepared = prepare(&w, &commit, 3);
+    prepared.release_id = 999_999;
+    let error = publish_release(&w.client, &request(&prepared, &commit)).unwrap_err();
+    let text = checked(&error);
+    assert!(
+        matches!(
+            error,
+            PublishError::Missing {
+                release_id: 999_999
+            }
+        ),
+        "{text}"
+    );
+    assert_eq!(patches(&w), 0);
+}
