@@ -2,13 +2,18 @@
 //! a free loopback port with htpasswd auth: the example project and corpus files are uploaded and
 //! proven, a re-run is a no-op, changed bytes under a published name and a wrong password exit 1
 //! with nothing stored, a failing artifact stops the whole batch before the first byte is sent,
-//! and a dry run lists which files the index already has. Every error path runs with canary
-//! credentials, which must appear in no output and no file under `target/pyship`.
+//! and a dry run lists which files the index already has. Against the fake PyPI: a hash conflict,
+//! failed look-ups, an index that accepts but serves nothing, preflight refusals, an empty token
+//! and a batch refused half-way, then resumed. Every error path runs with canary credentials,
+//! which must appear in no output and no file under `target/pyship`, also when a malformed
+//! `Cargo.toml` holds a token.
 //!
-//! See: pypi-upload.md sections 1.7, 4.3 and 7 items 4, 13, 14; field-failures C10, C13, C17.
+//! See: pypi-upload.md sections 1.7, 4.3 and 7 items 4, 10, 11, 13, 14; field-failures C10, C11,
+//! C13, C14, C16, C17, C19, C22.
 
 use std::path::{Path, PathBuf};
 
+use pyship_tests::fake_pypi::{Auth, FakePypi, Script, Stored};
 use pyship_tests::pypiserver::{PASSWORD, Pypiserver, USER};
 use pyship_tests::python::{build_project, test_python};
 use pyship_tests::repo::TestRepo;
@@ -573,4 +578,278 @@ fn malformed_config_holding_a_token_is_reported_without_it() {
             assert_no_canary(&repo, &run);
         }
     }
+}
+
+/// A fake PyPI on loopback that takes `__token__` with the canary token, as an index other than
+/// PyPI would: the token is sent as it is, so every error path after the credential step runs
+/// with the canary in the request.
+fn fake_index() -> FakePypi {
+    FakePypi::start(Auth::Basic {
+        username: "__token__".to_owned(),
+        password: CANARY_TOKEN.to_owned(),
+    })
+}
+
+/// `upload --format=json` of `paths` to `fake`'s `/legacy/` with `extra` arguments and
+/// environment (the canary token unless `env` sets `PYPI_API_TOKEN`), no keyring reachable.
+fn upload_to_fake(
+    repo: &TestRepo,
+    fake: &FakePypi,
+    paths: &[&Path],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let url = fake.url("/legacy/");
+    let mut args = vec!["--index-url", &url, "--format=json"];
+    args.extend(extra);
+    args.extend(paths.iter().map(|path| path.to_str().unwrap()));
+    let manifest = repo.manifest();
+    let output = xtask_command(&["--manifest-path", manifest.to_str().unwrap(), "upload"])
+        .arg(format!("--python={}", test_python().display()))
+        .args(&args)
+        .env("PYPI_API_TOKEN", CANARY_TOKEN)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .envs(env.iter().copied())
+        .current_dir(&repo.root)
+        .output()
+        .expect("failed to run xtask");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Exit 1 before the first upload: the error is in stderr and the JSON record (printed and
+/// written), nothing was posted, and the canary is nowhere.
+fn assert_refused_before_upload(repo: &TestRepo, fake: &FakePypi, run: &Run, expected: &str) {
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    let document = json(run);
+    let error = document["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(expected),
+        "`{expected}` not in the JSON error `{error}`:\n{}",
+        run.stderr
+    );
+    let record = std::fs::read_to_string(repo.root.join("target/pyship/upload.json")).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&record).unwrap(), document);
+    assert!(fake.posts().is_empty(), "{:?}", fake.posts());
+    assert_no_canary(repo, run);
+}
+
+/// A file the index has under the same name with other bytes: both digests shown, nothing sent.
+/// A look-up the index answers with 401 or a 5xx: only a 404 means absent, so nothing is sent.
+///
+/// See: pypi-upload.md section 7 items 4 (uv#16073) and 13; field-failures C11.
+#[test]
+fn canary_upload_stops_on_a_conflict_or_failed_look_up_before_sending() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let local = sha256(&out.path().join(WHEEL));
+    let other = "ab".repeat(32);
+
+    let fake = fake_index();
+    fake.lock().files.push(Stored {
+        filename: WHEEL.to_owned(),
+        sha256: other.clone(),
+        blake2b_256: "cd".repeat(32),
+        size: 1,
+        name: "pyship-demo".to_owned(),
+        version: "0.1.0".to_owned(),
+    });
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+    assert_refused_before_upload(&repo, &fake, &run, WHEEL);
+    for digest in [&local, &other] {
+        assert!(run.stderr.contains(digest.as_str()), "{}", run.stderr);
+    }
+    assert_eq!(fake.lock().files.len(), 1);
+
+    for status in [401, 500] {
+        let fake = fake_index();
+        fake.lock().simple_status = Some(status);
+        let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+        assert_refused_before_upload(&repo, &fake, &run, &status.to_string());
+        assert!(fake.n_gets() >= 1, "the index was asked");
+    }
+}
+
+/// The index answers 200 to every upload but serves nothing: the proof fails, exit 1, and the
+/// record says what is not served.
+///
+/// See: field-failures C14 (a wrong upload URL reported as success).
+#[test]
+fn canary_upload_accepted_but_not_served_fails_the_proof() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let fake = fake_index();
+    fake.lock()
+        .scripts
+        .extend([Script::AcceptAndForget, Script::AcceptAndForget]);
+
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let document = json(&run);
+    let problems = &document["verification"]["files"][0]["problems"];
+    assert!(
+        problems.as_array().is_some_and(|p| !p.is_empty()),
+        "{document:#}"
+    );
+    assert!(
+        run.stderr.contains("does not serve what was verified"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fake.posts().len(), 2);
+    assert!(fake.lock().files.is_empty());
+    let record = std::fs::read_to_string(repo.root.join("target/pyship/upload.json")).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&record).unwrap(), document);
+    assert_no_canary(&repo, &run);
+}
+
+/// Preflight refusals reachable on any index: an artifact of another project (C19), an
+/// attestation for other bytes, and attestations for some files only (all or nothing).
+///
+/// See: pypi-upload.md section 7 items 10, 11; field-failures C19.
+#[test]
+fn canary_upload_preflight_refusals_send_nothing() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let wheel = out.path().join(WHEEL);
+
+    let fake = fake_index();
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &["--project", "other"], &[]);
+    assert_refused_before_upload(&repo, &fake, &run, "other");
+    assert_eq!(fake.n_gets(), 0, "preflight comes before the look-up");
+
+    let attestation = out.path().join(format!("{WHEEL}.publish.attestation"));
+    let other = "ef".repeat(32);
+    std::fs::write(&attestation, attestation_json(WHEEL, &other)).unwrap();
+    let fake = fake_index();
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+    assert_refused_before_upload(&repo, &fake, &run, &other);
+
+    std::fs::write(&attestation, attestation_json(WHEEL, &sha256(&wheel))).unwrap();
+    let fake = fake_index();
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+    assert_refused_before_upload(&repo, &fake, &run, SDIST);
+}
+
+/// A PEP 740 attestation (unsigned) whose statement attests `sha256` for `filename`.
+fn attestation_json(filename: &str, sha256: &str) -> String {
+    use base64::Engine as _;
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{ "name": filename, "digest": { "sha256": sha256 } }],
+        "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+        "predicate": null,
+    });
+    serde_json::json!({
+        "version": 1,
+        "verification_material": { "certificate": "Y2VydA==", "transparency_entries": [] },
+        "envelope": {
+            "statement": base64::engine::general_purpose::STANDARD.encode(statement.to_string()),
+            "signature": "c2ln",
+        },
+    })
+    .to_string()
+}
+
+/// `PYPI_API_TOKEN=""` (a deleted CI secret) and whitespace count as absent: the credential gate
+/// says so naming the variable, and no request at all reaches the index.
+///
+/// See: field-failures C22.
+#[test]
+fn empty_token_is_absent_and_nothing_is_sent() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    for empty in ["", "  "] {
+        let fake = fake_index();
+        let run = upload_to_fake(
+            &repo,
+            &fake,
+            &[out.path()],
+            &[],
+            &[("PYPI_API_TOKEN", empty)],
+        );
+        assert_refused_before_upload(&repo, &fake, &run, "no usable upload credential");
+        let evidence = gate(&run, "index-credentials", "UNKNOWN");
+        assert!(
+            evidence.contains("`PYPI_API_TOKEN` is not set"),
+            "{evidence}"
+        );
+        assert!(fake.lock().seen.is_empty(), "{:?}", fake.lock().seen);
+    }
+}
+
+/// A batch the index refuses half-way: the wheel is live, the sdist refused; the record says
+/// so. The re-run skips the live wheel by its sha256 and uploads only the sdist.
+///
+/// See: field-failures C13 (partial publish, re-run resumes).
+#[test]
+fn canary_upload_resumes_after_a_mid_batch_refusal() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let fake = fake_index();
+    fake.lock().scripts.extend([
+        Script::StoreThenRespond(200, "OK"),
+        Script::Respond(400, "Invalid distribution file.", Vec::new()),
+    ]);
+
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let document = json(&run);
+    assert_eq!(
+        statuses(&document),
+        vec![
+            (WHEEL.to_owned(), "uploaded".to_owned(), 1),
+            (SDIST.to_owned(), "failed".to_owned(), 1)
+        ]
+    );
+    assert_eq!(document["live"], serde_json::json!([WHEEL]));
+    assert_eq!(document["remaining"], serde_json::json!([SDIST]));
+    assert!(
+        run.stderr
+            .contains(&format!("live on the index now: `{WHEEL}`")),
+        "{}",
+        run.stderr
+    );
+    assert_no_canary(&repo, &run);
+
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &[], &[]);
+
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        statuses(&json(&run)),
+        vec![
+            (WHEEL.to_owned(), "already-present".to_owned(), 0),
+            (SDIST.to_owned(), "uploaded".to_owned(), 1)
+        ]
+    );
+    let posted: Vec<Option<String>> = fake
+        .posts()
+        .iter()
+        .map(|post| post.content_filename.clone())
+        .collect();
+    assert_eq!(
+        posted,
+        vec![
+            Some(WHEEL.to_owned()),
+            Some(SDIST.to_owned()),
+            Some(SDIST.to_owned())
+        ]
+    );
+    let stored: Vec<String> = fake
+        .lock()
+        .files
+        .iter()
+        .map(|f| f.filename.clone())
+        .collect();
+    assert_eq!(stored, vec![WHEEL.to_owned(), SDIST.to_owned()]);
 }

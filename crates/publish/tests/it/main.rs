@@ -1,6 +1,5 @@
 //! Integration tests for `pyship-publish`: a fake PyPI and a real pypiserver, both on loopback.
 
-mod fake_pypi;
 mod fixtures;
 mod publish_fake;
 mod publish_oidc;

@@ -14,8 +14,8 @@ use pyship_publish::{
     narrow_token, publish, read_artifact, token::mint_token, verify_published,
 };
 
-use crate::fake_pypi::{Auth, FakePypi, Script};
 use crate::fixtures::{self, NAME, VERSION};
+use pyship_tests::fake_pypi::{Auth, FakePypi, Script};
 
 const PASSWORD: &str = "pypi-CANARYcanaryCANARYcanaryCANARY0123456789";
 

@@ -14,8 +14,8 @@ use pyship_publish::{
     read_artifact,
 };
 
-use crate::fake_pypi::{Auth, FakePypi, OidcFake};
 use crate::fixtures::{self, NAME, VERSION};
+use pyship_tests::fake_pypi::{Auth, FakePypi, OidcFake};
 
 const ROOT_KEY: &[u8] = b"fake pypi root key for oidc";
 const START: i64 = 1_800_000_000;

@@ -3,6 +3,8 @@
 //! after the file was stored, dropped connections, redirects, vendor "exists" answers), macaroon
 //! caveat checks with a known root key, the simple API in JSON or HTML, and the JSON API.
 //!
+//! Shared by pyship-publish's tests and the `cargo xtask upload` tests in `it/upload.rs`.
+//!
 //! It speaks just enough HTTP/1.1: one request per connection, `Connection: close`.
 
 use std::collections::VecDeque;
@@ -21,7 +23,7 @@ use pyship_publish::{CaveatKind, Secret, inspect_token};
 
 /// How the fake authenticates uploads.
 #[derive(Clone)]
-pub(crate) enum Auth {
+pub enum Auth {
     /// HTTP Basic with exactly these credentials; anything else is 403.
     Basic { username: String, password: String },
     /// `__token__` + a macaroon whose chain verifies with this root key and whose caveats allow
@@ -31,7 +33,7 @@ pub(crate) enum Auth {
 
 /// A scripted answer to the next upload POST (before normal processing).
 #[derive(Clone)]
-pub(crate) enum Script {
+pub enum Script {
     /// Store the file as a success would, then answer with this status and body anyway.
     StoreThenRespond(u16, &'static str),
     /// Answer with this status, body and headers without storing.
@@ -44,36 +46,38 @@ pub(crate) enum Script {
 
 /// One stored file.
 #[derive(Clone, Debug)]
-pub(crate) struct Stored {
-    pub(crate) filename: String,
-    pub(crate) sha256: String,
-    pub(crate) blake2b_256: String,
-    pub(crate) size: u64,
-    pub(crate) name: String,
-    pub(crate) version: String,
+pub struct Stored {
+    pub filename: String,
+    pub sha256: String,
+    pub blake2b_256: String,
+    pub size: u64,
+    pub name: String,
+    pub version: String,
 }
 
 /// One request the fake saw.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Seen {
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) fields: Vec<(String, String)>,
-    pub(crate) content_filename: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) body_len: usize,
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub fields: Vec<(String, String)>,
+    pub content_filename: Option<String>,
+    pub content_type: Option<String>,
+    pub body_len: usize,
 }
 
 impl Seen {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub(crate) fn field(&self, name: &str) -> Vec<&str> {
+    #[must_use]
+    pub fn field(&self, name: &str) -> Vec<&str> {
         self.fields
             .iter()
             .filter(|(n, _)| n == name)
@@ -82,47 +86,48 @@ impl Seen {
     }
 }
 
-pub(crate) struct State {
-    pub(crate) auth: Auth,
-    pub(crate) files: Vec<Stored>,
-    pub(crate) scripts: VecDeque<Script>,
-    pub(crate) seen: Vec<Seen>,
+pub struct State {
+    pub auth: Auth,
+    pub files: Vec<Stored>,
+    pub scripts: VecDeque<Script>,
+    pub seen: Vec<Seen>,
     /// Status for simple-API look-ups instead of the listing (401, 500 ...).
-    pub(crate) simple_status: Option<u16>,
+    pub simple_status: Option<u16>,
     /// Serve the simple API as PEP 503 HTML instead of PEP 691 JSON.
-    pub(crate) html_simple: bool,
+    pub html_simple: bool,
     /// Echo the request's Authorization header in error bodies (a misbehaving proxy).
-    pub(crate) echo_auth: bool,
+    pub echo_auth: bool,
     /// Core metadata sha256 served per file name (PEP 658), as PyPI stores it.
-    pub(crate) core_metadata: Vec<(String, String)>,
+    pub core_metadata: Vec<(String, String)>,
     /// Name the JSON API reports instead of the one sent (to prove the check reads it).
-    pub(crate) json_name_override: Option<String>,
+    pub json_name_override: Option<String>,
     /// Read request bodies this slowly: (chunk size, pause per chunk).
-    pub(crate) slow_read: Option<(usize, Duration)>,
+    pub slow_read: Option<(usize, Duration)>,
     /// The fake's clock (unix seconds) when non-zero; the macaroon `now` otherwise.
-    pub(crate) clock: Arc<AtomicI64>,
+    pub clock: Arc<AtomicI64>,
     /// Trusted publishing, when enabled.
-    pub(crate) oidc: Option<OidcFake>,
+    pub oidc: Option<OidcFake>,
 }
 
 /// The audience, runner ID-token and mint-token endpoints.
-pub(crate) struct OidcFake {
-    pub(crate) audience_status: u16,
-    pub(crate) claims: serde_json::Value,
-    pub(crate) runner_token: String,
-    pub(crate) lifetime: i64,
-    pub(crate) refuse_publisher: bool,
-    pub(crate) used_jti: Vec<String>,
-    pub(crate) issued: u32,
+pub struct OidcFake {
+    pub audience_status: u16,
+    pub claims: serde_json::Value,
+    pub runner_token: String,
+    pub lifetime: i64,
+    pub refuse_publisher: bool,
+    pub used_jti: Vec<String>,
+    pub issued: u32,
 }
 
-pub(crate) struct FakePypi {
-    pub(crate) base: String,
-    pub(crate) state: Arc<Mutex<State>>,
+pub struct FakePypi {
+    pub base: String,
+    pub state: Arc<Mutex<State>>,
 }
 
 impl FakePypi {
-    pub(crate) fn start(auth: Auth) -> FakePypi {
+    #[must_use]
+    pub fn start(auth: Auth) -> FakePypi {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
@@ -152,15 +157,17 @@ impl FakePypi {
         FakePypi { base, state }
     }
 
-    pub(crate) fn url(&self, path: &str) -> String {
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap()
     }
 
-    pub(crate) fn posts(&self) -> Vec<Seen> {
+    #[must_use]
+    pub fn posts(&self) -> Vec<Seen> {
         self.lock()
             .seen
             .iter()
@@ -169,7 +176,8 @@ impl FakePypi {
             .collect()
     }
 
-    pub(crate) fn n_gets(&self) -> usize {
+    #[must_use]
+    pub fn n_gets(&self) -> usize {
         self.lock()
             .seen
             .iter()
@@ -615,10 +623,10 @@ fn json_api(path: &str, state: &Arc<Mutex<State>>) -> Response {
     Response::new(200, "application/json", body.to_string())
 }
 
-pub(crate) struct Form {
-    pub(crate) fields: Vec<(String, String)>,
+pub struct Form {
+    pub fields: Vec<(String, String)>,
     /// (filename, part content type, bytes)
-    pub(crate) content: Option<(String, Option<String>, Vec<u8>)>,
+    pub content: Option<(String, Option<String>, Vec<u8>)>,
 }
 
 impl Form {
