@@ -2,7 +2,8 @@
 //! numbers), our own cases per check group, and differential runs against Python's `zipfile`.
 
 use pyship_tests::zipwriter::{
-    BASELINE_FILENAME, MODE_SYMLINK, Member, WheelBuilder, ZipWriter, deflate, extra_field,
+    BASELINE_FILENAME, MODE_SYMLINK, Member, WheelBuilder, Zip64End, ZipWriter, deflate,
+    extra_field,
 };
 use pyship_verify::{Finding, Severity, Target, VerifyOptions, verify_bytes};
 
@@ -644,4 +645,142 @@ fn err_flipped_bytes_never_panic() {
         "{unreported} of {} corruptions went unreported",
         bytes.len() * 3
     );
+}
+
+/// Where `name`'s local header starts in `zip`'s bytes (members are written in order).
+fn local_offset(zip: &ZipWriter, name: &str) -> u32 {
+    let mut offset = zip.prefix.len();
+    for member in &zip.members {
+        if member.name == name.as_bytes() {
+            return u32::try_from(offset).unwrap();
+        }
+        offset += 30 + member.name.len() + member.local_extra.len() + member.raw_data().len();
+        offset += member.trailing.len();
+    }
+    panic!("no member `{name}`")
+}
+
+#[track_caller]
+fn assert_error_saying(findings: &[Finding], id: &str, text: &str) {
+    assert!(
+        findings.iter().any(|f| f.id.as_str() == id
+            && f.severity == Severity::Error
+            && f.message.contains(text)),
+        "expected an error {id} saying `{text}`, got:\n{}",
+        summary(findings)
+    );
+}
+
+/// ZIP-06, quoted overlap: `foo/b.py`'s central entry points at a copy of its local header
+/// hidden inside `foo/blob.bin`'s stored data, so the two entries share bytes.
+#[test]
+fn err_zip06_overlapping_entries() {
+    let b = Member::deflated("foo/b.py", b"B = 2\n");
+    let local_len = 30 + b.name.len() + b.raw_data().len();
+    let hidden = ZipWriter::new(vec![b.clone()]).to_bytes()[..local_len].to_vec();
+    let builder = WheelBuilder::baseline()
+        .file("foo/blob.bin", &hidden)
+        .file("foo/b.py", b"B = 2\n");
+    let mut zip = builder.zip();
+    *zip.member("foo/blob.bin") = Member::stored("foo/blob.bin", &hidden);
+    let inside = local_offset(&zip, "foo/blob.bin") + 30 + "foo/blob.bin".len() as u32;
+    zip.member("foo/b.py").central_offset = Some(inside);
+
+    let findings = verify(&zip.to_bytes());
+
+    assert_error_saying(&findings, "ZIP-06", "inside entry `foo/blob.bin`");
+    assert_error_saying(&findings, "ZIP-06", "entries overlap");
+}
+
+/// ZIP-06: two central entries name the same local header.
+#[test]
+fn err_zip06_two_central_entries_share_one_local_header() {
+    let mut zip = with_a_py().zip();
+    let shared = local_offset(&zip, "foo/__init__.py");
+    zip.member("foo/a.py").central_offset = Some(shared);
+
+    let findings = verify(&zip.to_bytes());
+
+    assert_error_saying(
+        &findings,
+        "ZIP-06",
+        &format!("two central directory entries share the local header at offset {shared}"),
+    );
+}
+
+/// ZIP-06: bytes between one entry's data and the next record are hidden data.
+#[test]
+fn err_zip06_gap_bytes_between_entries() {
+    let mut zip = with_a_py().zip();
+    zip.member("foo/__init__.py").trailing = b"hidden bytes between entries".to_vec();
+
+    let findings = verify(&zip.to_bytes());
+
+    assert_error_saying(&findings, "ZIP-06", "expected records to follow each other");
+}
+
+/// ZIP-03 control: the end record carries only ZIP64 sentinels, so the central directory can be
+/// found through the ZIP64 end record and its locator alone. Verified without an error; the one
+/// finding is that an archive this small does not need ZIP64 (a warning).
+#[test]
+fn ok_zip03_eocd64_with_locator_declares_the_central_directory() {
+    let mut zip = with_a_py().zip();
+    zip.zip64_end = Some(Zip64End {
+        sentinels: true,
+        locator_offset: None,
+    });
+
+    let findings = verify(&zip.to_bytes());
+
+    assert_warning(&findings, "ZIP-03");
+    assert_clean(
+        &findings_without(&findings, "ZIP-03"),
+        &["ZIP", "REC", "WHL"],
+    );
+}
+
+/// ZIP-03: a locator that does not point at the ZIP64 end record.
+#[test]
+fn err_zip03_eocd64_locator_points_elsewhere() {
+    let mut zip = with_a_py().zip();
+    zip.zip64_end = Some(Zip64End {
+        sentinels: true,
+        locator_offset: Some(0),
+    });
+
+    let findings = verify(&zip.to_bytes());
+
+    assert_error_saying(&findings, "ZIP-03", "ZIP64 locator points at offset 0");
+}
+
+/// ZIP-16: more than 10,000 entries is a warning; the wheel is otherwise clean.
+#[test]
+fn warn_zip16_more_than_ten_thousand_entries() {
+    let mut builder = WheelBuilder::baseline();
+    for i in 0..10_000 {
+        builder = builder.file(&format!("foo/m{i}.py"), b"");
+    }
+    let findings = verify(&builder.bytes());
+    assert!(
+        findings.iter().any(|f| f.id.as_str() == "ZIP-16"
+            && f.severity == Severity::Warning
+            && f.message.contains("10004 entries; expected at most 10000")),
+        "{}",
+        summary(&findings)
+    );
+    assert_clean(&findings_without(&findings, "ZIP-16"), &["ZIP", "REC"]);
+}
+
+/// ZIP-16: more than 100,000 local headers stops the scan with an error.
+#[test]
+fn err_zip16_more_than_a_hundred_thousand_entries() {
+    let members = (0..100_001)
+        .map(|i| Member {
+            // The scan stops among the local headers; no central directory is needed.
+            in_central: false,
+            ..Member::stored(&format!("foo/m{i}.py"), b"")
+        })
+        .collect();
+    let findings = verify(&ZipWriter::new(members).to_bytes());
+    assert_error_saying(&findings, "ZIP-16", "more than 100000 entries");
 }

@@ -61,6 +61,10 @@ pub struct Member {
     pub comment: Vec<u8>,
     /// Whether the member gets a central directory record at all.
     pub in_central: bool,
+    /// Replaces the local header offset in the central record (overlaps, shared headers).
+    pub central_offset: Option<u32>,
+    /// Bytes written after the entry's data, before the next record (a gap).
+    pub trailing: Vec<u8>,
 }
 
 impl Member {
@@ -86,6 +90,8 @@ impl Member {
             central_extra: Vec::new(),
             comment: Vec::new(),
             in_central: true,
+            central_offset: None,
+            trailing: Vec::new(),
         }
     }
 
@@ -173,6 +179,18 @@ pub struct ZipWriter {
     pub records: Option<u16>,
     /// Bytes after the end record.
     pub trailing: Vec<u8>,
+    /// Writes a ZIP64 end of central directory record and its locator before the end record.
+    pub zip64_end: Option<Zip64End>,
+}
+
+/// How the ZIP64 end records are written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Zip64End {
+    /// Whether the classic end record carries the ZIP64 sentinels (`0xFFFF`, `0xFFFFFFFF`)
+    /// instead of the values, so that only the ZIP64 record declares them.
+    pub sentinels: bool,
+    /// Replaces the locator's offset of the ZIP64 end record.
+    pub locator_offset: Option<u64>,
 }
 
 impl ZipWriter {
@@ -210,27 +228,52 @@ impl ZipWriter {
         for member in &self.members {
             offsets.push(out.len() - base);
             write_local(&mut out, member);
+            out.extend_from_slice(&member.trailing);
         }
         let cd_start = out.len();
         let mut records = 0u16;
         for (member, offset) in self.members.iter().zip(offsets) {
             if member.in_central {
+                let offset = member
+                    .central_offset
+                    .map_or(offset, |o| usize::try_from(o).expect("small"));
                 write_central(&mut out, member, offset);
                 records += 1;
             }
         }
         let cd_size = out.len() - cd_start;
         let records = self.records.unwrap_or(records);
-        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-        out.extend_from_slice(&[0, 0, 0, 0]);
-        out.extend_from_slice(&records.to_le_bytes());
-        out.extend_from_slice(&records.to_le_bytes());
         let cd_size = self
             .cd_size
             .unwrap_or(u32::try_from(cd_size).expect("small"));
-        out.extend_from_slice(&cd_size.to_le_bytes());
         let cd_offset = u32::try_from(cd_start - base).expect("small");
-        out.extend_from_slice(&cd_offset.to_le_bytes());
+        let (mut records_field, mut cd_size_field, mut cd_offset_field) =
+            (records, cd_size, cd_offset);
+        if let Some(zip64) = self.zip64_end {
+            let at = (out.len() - base) as u64;
+            out.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            out.extend_from_slice(&44u64.to_le_bytes());
+            out.extend_from_slice(&45u16.to_le_bytes());
+            out.extend_from_slice(&45u16.to_le_bytes());
+            out.extend_from_slice(&[0; 8]);
+            out.extend_from_slice(&u64::from(records).to_le_bytes());
+            out.extend_from_slice(&u64::from(records).to_le_bytes());
+            out.extend_from_slice(&u64::from(cd_size).to_le_bytes());
+            out.extend_from_slice(&u64::from(cd_offset).to_le_bytes());
+            out.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&zip64.locator_offset.unwrap_or(at).to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            if zip64.sentinels {
+                (records_field, cd_size_field, cd_offset_field) = (u16::MAX, u32::MAX, u32::MAX);
+            }
+        }
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&records_field.to_le_bytes());
+        out.extend_from_slice(&records_field.to_le_bytes());
+        out.extend_from_slice(&cd_size_field.to_le_bytes());
+        out.extend_from_slice(&cd_offset_field.to_le_bytes());
         out.extend_from_slice(
             &u16::try_from(self.comment.len())
                 .expect("short")

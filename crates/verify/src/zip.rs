@@ -314,6 +314,25 @@ fn join_records(
     for central in centrals {
         let name = central.display_name();
         let Some(&index) = by_offset.get(&central.local_offset) else {
+            // Inside another entry's header or data: the two entries overlap (quoted overlap).
+            let host = locals.iter().find(|local| {
+                let end = local.data_offset.saturating_add(local.compressed_size);
+                (local.offset..end).contains(&central.local_offset)
+            });
+            if let Some(host) = host {
+                findings.error(
+                    ID_06,
+                    Some(&name),
+                    format!(
+                        "central directory entry points at offset {}, inside entry `{}` (bytes {}..{}): entries overlap; expected every entry to own its bytes",
+                        central.local_offset,
+                        host.display_name(),
+                        host.offset,
+                        host.data_offset.saturating_add(host.compressed_size)
+                    ),
+                );
+                continue;
+            }
             findings.error(
                 ID_04,
                 Some(&name),
