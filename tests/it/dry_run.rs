@@ -618,3 +618,51 @@ fn dry_run_vcs_derived_version_fails_version_input_with_the_reason() {
     assert!(!run.stderr.contains("`?`"), "{}", run.stderr);
     assert_gate(&run, "version-change", "PASS");
 }
+
+#[test]
+fn dry_run_local_version_fails_version_input_for_testpypi() {
+    let repo = TestRepo::new();
+    let manifest = repo.read("Cargo.toml");
+    assert!(manifest.contains("target = \"pypi\"\n"), "{manifest}");
+    repo.write(
+        "Cargo.toml",
+        &manifest.replace("target = \"pypi\"\n", "target = \"testpypi\"\n"),
+    );
+    repo.commit_all("Target TestPyPI");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+
+    let run = dry_run(&repo, &["--version", "0.2.0+local"]);
+
+    // TestPyPI runs PyPI's upload code, local versions included.
+    let evidence = assert_fails_on(&run, "version-input");
+    assert!(
+        evidence.contains("local segment") && evidence.contains("0.2.0+local"),
+        "{evidence}"
+    );
+}
+
+/// A build command that builds another version than the release's (here from a copy of the
+/// project with its version edited) fails `built-version`, naming the file and both versions.
+#[test]
+fn dry_run_build_of_another_version_fails_built_version() {
+    let repo = TestRepo::new();
+    configure(
+        &repo,
+        "build-command = [\"sh\", \"-c\", \"copy=$(mktemp -d) && cp -R {project}/. $copy && sed -i 's/^version = .*/version = \\\"9.9.9\\\"/' $copy/pyproject.toml && {python} -m build --no-isolation --wheel --outdir {outdir} $copy && rm -rf $copy\"]",
+    );
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "built-version");
+    assert!(
+        evidence.contains("expected `0.1.0`")
+            && evidence.contains("`pyship_demo-9.9.9-py3-none-any.whl` file name says `9.9.9`")
+            && evidence.contains("metadata says `9.9.9`"),
+        "{evidence}"
+    );
+    assert!(
+        run.stderr.contains("failed gates: built-version\n"),
+        "only built-version fails:\n{}",
+        run.stderr
+    );
+}
