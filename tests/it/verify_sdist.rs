@@ -997,14 +997,40 @@ fn err_license_file_missing_from_sdist_root_meta16() {
     assert!(finding.message.contains("LICENSE"), "{finding:?}");
 }
 
+/// SD-10 on the inflation ratio of the whole stream: 4 MiB of zeros inflate at about 880:1 from
+/// this writer, far above 100 but under the error threshold of 1000: a warning.
+// FIXME(#2): the error above 1000 is untested: deflate's ceiling is about 1032:1 and the test
+// writer's deflate stays under 1000; it needs a hand-made dynamic-Huffman stream.
 #[test]
-fn warn_high_compression_ratio_sd10() {
+fn warn_compression_ratio_near_1000_sd10() {
     let mut tar = baseline_tar();
     tar.file(&root("zeros.bin"), &vec![0u8; 4 * 1024 * 1024]);
-    let bytes = finished(&tar);
+    let finding = assert_warning(&finished(&tar), "SD-10");
     assert!(
-        findings(&bytes).iter().any(|f| f.id.as_str() == "SD-10"),
-        "4 MiB of zeros inflate at a ratio far above 100"
+        finding.message.contains("(ratio 8") && finding.message.contains("expected at most 100"),
+        "{finding:?}"
+    );
+}
+
+/// SD-10 between 100 and 1000 is a warning: 2 MiB of 4 KiB blocks, each 4 pseudo-random bytes
+/// and then zeros, inflate about 350:1.
+#[test]
+fn warn_compression_ratio_above_100_sd10() {
+    let mut data = Vec::with_capacity(2 * 1024 * 1024);
+    let mut x: u32 = 1;
+    for _ in 0..512 {
+        for _ in 0..4 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345) & 0x7fff_ffff;
+            data.push((x >> 16) as u8);
+        }
+        data.resize(data.len() + 4092, 0);
+    }
+    let mut tar = baseline_tar();
+    tar.file(&root("sparse.bin"), &data);
+    let finding = assert_warning(&finished(&tar), "SD-10");
+    assert!(
+        finding.message.contains("expected at most 100"),
+        "{finding:?}"
     );
 }
 

@@ -784,3 +784,50 @@ fn err_zip16_more_than_a_hundred_thousand_entries() {
     let findings = verify(&ZipWriter::new(members).to_bytes());
     assert_error_saying(&findings, "ZIP-16", "more than 100000 entries");
 }
+
+/// FN-09: PyPI's and TestPyPI's default per-file limit is 100 MiB; one byte more is an error,
+/// exactly the limit is not, and a generic index has no such limit. The files are sparse: a
+/// baseline wheel followed by zeros up to the size under test.
+#[test]
+fn err_fn09_file_over_the_index_size_limit() {
+    const LIMIT: u64 = 100 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let fn09 = |size: u64, target: Target| -> Vec<Finding> {
+        let path = dir.path().join(BASELINE_FILENAME);
+        std::fs::write(&path, WheelBuilder::baseline().bytes()).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let options = VerifyOptions {
+            target,
+            ..options()
+        };
+        let report = pyship_verify::verify_files(&[path], &options).unwrap();
+        report
+            .findings()
+            .filter(|f| f.id.as_str() == "FN-09")
+            .cloned()
+            .collect()
+    };
+    for target in [Target::Pypi, Target::Testpypi] {
+        let over = fn09(LIMIT + 1, target);
+        assert_eq!(over.len(), 1, "{target}: {}", summary(&over));
+        assert_eq!(over[0].severity, Severity::Error);
+        assert!(
+            over[0].message.contains(&format!(
+                "file is {} bytes; {target} accepts at most {LIMIT} bytes",
+                LIMIT + 1
+            )),
+            "{}",
+            summary(&over)
+        );
+        assert!(
+            fn09(LIMIT, target).is_empty(),
+            "{target}: exactly the limit"
+        );
+    }
+    assert!(fn09(LIMIT + 1, Target::Generic).is_empty());
+}

@@ -296,3 +296,56 @@ fn warn_whl07_sbom_not_spdx_or_cyclonedx() {
         );
     }
 }
+
+/// The WHL-10 warnings on `bytes` (and that WHL-10 never errs).
+fn whl10(bytes: &[u8]) -> Vec<String> {
+    let findings = verify(bytes);
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.id.as_str() == "WHL-10" && f.severity == Severity::Error),
+        "{}",
+        summary(&findings)
+    );
+    findings
+        .iter()
+        .filter(|f| f.id.as_str() == "WHL-10")
+        .map(|f| format!("{}: {}", f.member.as_deref().unwrap_or("-"), f.message))
+        .collect()
+}
+
+#[test]
+fn warn_whl10_w002_duplicate_contents_but_not_empty_files() {
+    let bytes = WheelBuilder::baseline()
+        .file("foo/a.py", b"VALUE = 7\n")
+        .file("foo/b.py", b"VALUE = 7\n")
+        .file("foo/empty1.py", b"")
+        .file("foo/empty2.py", b"")
+        .bytes();
+    assert_eq!(
+        whl10(&bytes),
+        ["foo/b.py: same content as `foo/a.py` (W002)"]
+    );
+}
+
+#[test]
+fn warn_whl10_w005_common_toplevel_name_once_per_name() {
+    let bytes = WheelBuilder::baseline()
+        .file("tests/__init__.py", b"")
+        .file("tests/test_foo.py", b"def test(): pass\n")
+        .file("foo/tests/test_inner.py", b"def test_inner(): pass\n")
+        .bytes();
+    assert_eq!(
+        whl10(&bytes),
+        ["tests/__init__.py: common top-level name `tests` clobbers other distributions (W005)"]
+    );
+}
+
+#[test]
+fn warn_whl10_w006_toplevel_init_py() {
+    let bytes = WheelBuilder::baseline().file("__init__.py", b"").bytes();
+    assert_eq!(
+        whl10(&bytes),
+        ["__init__.py: top-level `__init__.py` (W006)"]
+    );
+}
