@@ -496,6 +496,16 @@ fn upload_refuses_tokens_failing_the_gate_before_any_request() {
             !shown.contains(body) && !shown.contains("CANARYid"),
             "{shown}"
         );
+        // Nor in the upload record or any other file pyship wrote.
+        let files = files_under(&repo.root.join("target/pyship"));
+        assert!(
+            files.iter().any(|file| file.ends_with("upload.json")),
+            "{files:?}"
+        );
+        for file in files {
+            let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+            assert!(!text.contains(body), "token in `{}`", file.display());
+        }
         assert!(
             run.stderr.contains("nothing was uploaded"),
             "{}",
@@ -852,4 +862,120 @@ fn canary_upload_resumes_after_a_mid_batch_refusal() {
         .map(|f| f.filename.clone())
         .collect();
     assert_eq!(stored, vec![WHEEL.to_owned(), SDIST.to_owned()]);
+}
+
+/// With `--index-site pypi` the fake on loopback follows PyPI's rules, as a Warehouse
+/// deployment does. A wheel with `Metadata-Version: 2.6`, verified against the generic rules
+/// (`verify --target pypi` would already refuse it, META-02), is refused by preflight with the
+/// versions PyPI accepts, before any request.
+///
+/// See: pypi-upload.md section 7 item 7; field-failures C04.
+#[test]
+fn canary_upload_unsupported_metadata_version_is_refused_by_preflight() {
+    let repo = TestRepo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = pyship_tests::zipwriter::BASELINE_METADATA.replace("2.1", "2.6");
+    let wheel = pyship_tests::zipwriter::WheelBuilder::baseline()
+        .file("foo-1.0.dist-info/METADATA", metadata.as_bytes())
+        .bytes();
+    let path = dir.path().join(pyship_tests::zipwriter::BASELINE_FILENAME);
+    std::fs::write(&path, wheel).unwrap();
+    let fake = fake_index();
+    // A token that passes PyPI's offline gate for `foo`.
+    let token = pyship_publish::token::mint_token(
+        b"xtask test key",
+        "pypi.org",
+        "CANARYcanary-id",
+        &[r#"[1,["foo"]]"#],
+    );
+
+    let run = upload_to_fake(
+        &repo,
+        &fake,
+        &[&path],
+        &[
+            "--index-site",
+            "pypi",
+            "--project",
+            "foo",
+            "--target",
+            "generic",
+        ],
+        &[("PYPI_API_TOKEN", token.expose())],
+    );
+
+    assert_refused_before_upload(&repo, &fake, &run, "2.6");
+    let body = &token.expose()[token.expose().len() - 24..];
+    assert!(
+        !run.stdout.contains(body) && !run.stderr.contains(body),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2.4"), "{}", run.stderr);
+    assert!(fake.lock().seen.is_empty(), "{:?}", fake.lock().seen);
+}
+
+/// Trusted publishing in GitHub Actions against a Warehouse that refuses the publisher: the
+/// mint answers 422 `invalid-publisher`, the run exits 1 with the reason and the claims, nothing
+/// is stored, and neither the runner's request token nor anything minted is shown.
+///
+/// See: pypi-upload.md section 2.2; field-failures C20.
+#[test]
+fn canary_upload_trusted_publishing_mint_422_is_reported_without_secrets() {
+    let repo = TestRepo::new();
+    let (out, _) = build(&repo);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .cast_signed();
+    let fake = FakePypi::start(Auth::Macaroon {
+        root_key: b"xtask oidc test key".to_vec(),
+        now,
+    });
+    {
+        let mut state = fake.lock();
+        state.clock.store(now, std::sync::atomic::Ordering::SeqCst);
+        state.oidc = Some(pyship_tests::fake_pypi::OidcFake {
+            audience_status: 200,
+            claims: serde_json::json!({
+                "sub": "repo:org/repo:environment:pypi",
+                "repository": "org/repo",
+                "workflow_ref": "org/repo/.github/workflows/release.yml@refs/tags/v0.1.0",
+                "job_workflow_ref": "org/repo/.github/workflows/release.yml@refs/tags/v0.1.0",
+                "ref": "refs/tags/v0.1.0",
+            }),
+            runner_token: CANARY_PASSWORD.to_owned(),
+            lifetime: 900,
+            refuse_publisher: true,
+            used_jti: Vec::new(),
+            issued: 0,
+        });
+    }
+    let id_token_url = fake.url("/oidc/id-token?api-version=2.0");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", id_token_url.as_str()),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", CANARY_PASSWORD),
+    ];
+
+    let run = upload_to_fake(&repo, &fake, &[out.path()], &["--index-site", "pypi"], &env);
+
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    json(&run);
+    let credentials = gate(&run, "index-credentials", "PASS");
+    assert!(credentials.contains("trusted publishing"), "{credentials}");
+    assert!(
+        run.stderr.contains("422") && run.stderr.contains("invalid-publisher"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("release.yml"),
+        "the claims are shown:\n{}",
+        run.stderr
+    );
+    assert!(fake.lock().files.is_empty());
+    assert_eq!(fake.lock().oidc.as_ref().unwrap().issued, 1);
+    assert_no_canary(&repo, &run);
 }

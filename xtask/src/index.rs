@@ -30,6 +30,28 @@ pub(crate) struct IndexArgs {
     /// command line.
     #[arg(long, value_name = "NAME")]
     pub(crate) username: Option<String>,
+    /// The index at `--index-url` runs PyPI's software (Warehouse: a staging or local
+    /// deployment) and follows PyPI's or TestPyPI's rules: API tokens only, judged by the token
+    /// gate as issued by that site; PyPI's Metadata-Versions; the JSON API (`/pypi/` on the
+    /// upload URL's host) in the proof; trusted publishing in GitHub Actions (`/_/oidc/` there).
+    #[arg(long, value_enum, value_name = "SITE", requires = "index_url")]
+    pub(crate) index_site: Option<SiteArg>,
+}
+
+/// `--index-site`: whose rules a Warehouse deployment follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SiteArg {
+    Pypi,
+    Testpypi,
+}
+
+impl From<SiteArg> for IndexSite {
+    fn from(site: SiteArg) -> IndexSite {
+        match site {
+            SiteArg::Pypi => IndexSite::PyPI,
+            SiteArg::Testpypi => IndexSite::TestPyPI,
+        }
+    }
 }
 
 /// The index `args` and `config` select.
@@ -47,11 +69,12 @@ pub(crate) fn resolve(config: &Config, args: &IndexArgs) -> anyhow::Result<Index
         Some(text) => parse_url(text, "`--simple-url`")?,
         None => derive_simple(&upload),
     };
+    let json_api = args.index_site.map(|_| upload.with_path("/pypi/"));
     Ok(IndexUrls {
         upload,
         simple,
-        json_api: None,
-        site: None,
+        json_api,
+        site: args.index_site.map(IndexSite::from),
     })
 }
 
@@ -171,6 +194,32 @@ mod tests {
             simple_for("https://repo.example/api/pypi/legacy"),
             "https://repo.example/api/pypi/simple/"
         );
+    }
+
+    #[test]
+    fn ok_index_site_gives_a_loopback_warehouse_pypi_rules() {
+        let config = Config::load(None).unwrap();
+        let args = IndexArgs {
+            index_url: Some("http://127.0.0.1:9/legacy/".to_owned()),
+            index_site: Some(SiteArg::Testpypi),
+            ..IndexArgs::default()
+        };
+        let index = resolve(&config, &args).unwrap();
+        assert_eq!(index.site, Some(IndexSite::TestPyPI));
+        assert_eq!(index.simple.to_string(), "http://127.0.0.1:9/simple/");
+        assert_eq!(
+            index.json_api.unwrap().to_string(),
+            "http://127.0.0.1:9/pypi/"
+        );
+        let plain = resolve(
+            &config,
+            &IndexArgs {
+                index_site: None,
+                ..args
+            },
+        )
+        .unwrap();
+        assert!(plain.site.is_none() && plain.json_api.is_none());
     }
 
     #[test]
