@@ -509,6 +509,9 @@ const MAKE_WHEEL: &str = r#"
 import base64, hashlib, os, sys, zipfile
 path, size_mib = sys.argv[1], int(sys.argv[2])
 member_mib = min(32, size_mib)
+# 4 KiB short of whole MiBs, so that the members, RECORD and metadata stay within size_mib MiB
+# uncompressed: the 1024 MiB wheel must pass ZIP-16's 1 GiB limit to be a valid wheel.
+member_bytes = (member_mib << 20) - 4096
 record = []
 def add(zf, name, data, method):
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
@@ -521,9 +524,9 @@ with zipfile.ZipFile(path + ".part", "w") as zf:
     add(zf, "bigwheel/__init__.py", b"", zipfile.ZIP_DEFLATED)
     for i in range(size_mib // member_mib):
         if i % 2 == 0:
-            add(zf, f"bigwheel/blob{i:04}.bin", os.urandom(member_mib << 20), zipfile.ZIP_STORED)
+            add(zf, f"bigwheel/blob{i:04}.bin", os.urandom(member_bytes), zipfile.ZIP_STORED)
         else:
-            text = base64.b64encode(os.urandom((member_mib << 20) * 3 // 4))
+            text = base64.b64encode(os.urandom(member_bytes * 3 // 4))
             add(zf, f"bigwheel/text{i:04}.txt", text, zipfile.ZIP_DEFLATED)
     add(zf, "bigwheel-1.0.dist-info/METADATA",
         b"Metadata-Version: 2.4\nName: bigwheel\nVersion: 1.0\nSummary: A large generated wheel\n",
@@ -588,7 +591,8 @@ fn bench_memory(setup: &Setup, size_mib: u64) -> anyhow::Result<()> {
 
 /// The generated wheel of about `mib` MiB, written on first use and kept for later runs.
 fn generated_wheel(setup: &Setup, mib: u64) -> anyhow::Result<PathBuf> {
-    let dir = setup.dir.join(format!("wheel-{mib}MiB"));
+    // `v2`: the generator changed (members 4 KiB short); older cached wheels are not reused.
+    let dir = setup.dir.join(format!("wheel-v2-{mib}MiB"));
     let wheel = dir.join("bigwheel-1.0-py3-none-any.whl");
     if !wheel.is_file() {
         eprintln!("bench: writing `{}`", wheel.display());
