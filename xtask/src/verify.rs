@@ -73,10 +73,12 @@ pub(crate) struct VerifyArgs {
 pub(crate) fn run(args: &VerifyArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
     let plan = Plan::load(args, manifest_path);
     let target = plan.as_ref().ok().map(|plan| plan.target);
-    let outcome = plan.map_err(|failure| (None, failure)).and_then(|plan| {
-        let files = files_to_verify(&plan.paths).map_err(|failure| (None, failure))?;
-        verify_and_sum(args, &plan, &files)
-    });
+    let outcome = plan
+        .map_err(|failure| (None, failure))
+        .and_then(|mut plan| {
+            let files = files_to_verify(&plan.paths).map_err(|failure| (None, failure))?;
+            verify_and_sum(args, &mut plan, &files)
+        });
 
     // Every outcome is printed in the chosen format: with `--format json`, stdout always
     // carries one document, even when no artifact could be verified.
@@ -152,12 +154,38 @@ struct Plan {
     source_date_epoch: Option<u64>,
     /// Artifacts or directories holding them.
     paths: Vec<PathBuf>,
-    /// pyship's build venv, whose `readme_renderer` renders reST when `--python` is not given.
-    build_venv: PathBuf,
-    /// The deep checks to run, from `--deep` or the config.
-    deep: DeepChecks,
-    /// pyship's state directory, where the deep checks' venv lives.
-    state_dir: PathBuf,
+    /// The workspace config, or the reading of it still under way.
+    config: WorkspaceConfig,
+}
+
+/// The workspace config of a run. When the command line names the files and the target, the
+/// config only adds its `deep` list and pyship's venv paths, so `cargo metadata` (tens of
+/// milliseconds, most of a small run) reads it on a thread while the files are verified.
+enum WorkspaceConfig {
+    Read(Option<Box<Config>>),
+    Reading(std::thread::JoinHandle<Option<Box<Config>>>),
+}
+
+impl WorkspaceConfig {
+    /// The config, waiting for the thread if it is still reading; `None` outside a workspace.
+    fn get(&mut self) -> Option<&Config> {
+        if let WorkspaceConfig::Reading(_) = self {
+            let WorkspaceConfig::Reading(handle) =
+                std::mem::replace(self, WorkspaceConfig::Read(None))
+            else {
+                unreachable!("checked just above");
+            };
+            // A panic on the thread surfaces here, as it would have without the thread.
+            let config = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            *self = WorkspaceConfig::Read(config);
+        }
+        match self {
+            WorkspaceConfig::Read(config) => config.as_deref(),
+            WorkspaceConfig::Reading(_) => unreachable!("joined above"),
+        }
+    }
 }
 
 impl Plan {
@@ -165,40 +193,52 @@ impl Plan {
         // The workspace config is required only for what the command line leaves out; when the
         // command line says it all (paths and target), verify also runs outside a workspace, and
         // a workspace config only adds its `deep` list.
-        let config = if args.paths.is_empty() || args.target.is_none() {
-            Some(Config::load(manifest_path).map_err(Failure::error)?)
-        } else {
-            Config::load(manifest_path).ok()
-        };
-        let paths = match (&config, args.paths.is_empty()) {
-            (Some(config), true) => vec![config.dist_dir.clone()],
-            _ => args.paths.clone(),
-        };
-        let target = args
-            .target
-            .or(config.as_ref().map(|config| config.target))
-            .unwrap_or(Target::Pypi);
         let source_date_epoch = match args.source_date_epoch {
             Some(seconds) => Some(seconds),
             None => config::source_date_epoch().map_err(Failure::error)?,
         };
+        if let (false, Some(target)) = (args.paths.is_empty(), args.target) {
+            let manifest_path = manifest_path.map(Path::to_path_buf);
+            let reading = std::thread::spawn(move || {
+                Config::load(manifest_path.as_deref()).ok().map(Box::new)
+            });
+            return Ok(Plan {
+                target,
+                source_date_epoch,
+                paths: args.paths.clone(),
+                config: WorkspaceConfig::Reading(reading),
+            });
+        }
+        let config = Config::load(manifest_path).map_err(Failure::error)?;
+        let paths = if args.paths.is_empty() {
+            vec![config.dist_dir.clone()]
+        } else {
+            args.paths.clone()
+        };
         Ok(Plan {
-            target,
+            target: args.target.unwrap_or(config.target),
             source_date_epoch,
             paths,
-            build_venv: build_venv_dir(config.as_ref()),
-            deep: if args.deep {
-                DeepChecks::ALL
-            } else {
-                config
-                    .as_ref()
-                    .map(|config| config.deep)
-                    .unwrap_or_default()
-            },
-            state_dir: config
-                .as_ref()
-                .map_or_else(|| PathBuf::from("target/pyship"), Config::state_dir),
+            config: WorkspaceConfig::Read(Some(Box::new(config))),
         })
+    }
+
+    /// The deep checks to run: all with `--deep`, else the config's list.
+    fn deep(&mut self, args: &VerifyArgs) -> DeepChecks {
+        if args.deep {
+            return DeepChecks::ALL;
+        }
+        self.config
+            .get()
+            .map(|config| config.deep)
+            .unwrap_or_default()
+    }
+
+    /// pyship's state directory, where the deep checks' venv lives.
+    fn state_dir(&mut self) -> PathBuf {
+        self.config
+            .get()
+            .map_or_else(|| PathBuf::from("target/pyship"), Config::state_dir)
     }
 }
 
@@ -227,11 +267,14 @@ fn files_to_verify(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
 /// Verifies `files`, then writes `SHA256SUMS` when asked. A failure to write it keeps the report.
 fn verify_and_sum(
     args: &VerifyArgs,
-    plan: &Plan,
+    plan: &mut Plan,
     files: &[PathBuf],
 ) -> Result<Report, (Option<Report>, Failure)> {
-    let managed = Venv::at(&plan.build_venv);
-    let python = python::pick_python(args.python.as_deref(), &managed);
+    // The config (for pyship's build venv) is waited for only when `--python` is not given.
+    let python = match &args.python {
+        Some(python) => python.clone(),
+        None => python::pick_python(None, &Venv::at(&build_venv_dir(plan.config.get()))),
+    };
     let renderer = python::ReadmeRenderer::detect(&python);
     let settings = Settings {
         target: plan.target,
@@ -240,12 +283,14 @@ fn verify_and_sum(
     };
     let mut report = verify_with_progress(files, settings, renderer.as_ref())
         .map_err(|error| (None, Failure::error(error)))?;
-    if plan.deep.any() {
-        let python = deep::tools_python(args.deep_python.as_deref(), &plan.state_dir, &|line| {
+    let deep = plan.deep(args);
+    if deep.any() {
+        let state_dir = plan.state_dir();
+        let python = deep::tools_python(args.deep_python.as_deref(), &state_dir, &|line| {
             eprintln!("{line}");
         })
         .map_err(|error| (Some(report.clone()), Failure::error(error)))?;
-        deep::run(plan.deep, &python, &mut report);
+        deep::run(deep, &python, &mut report);
     }
     if let Some(path) = &args.sha256sums
         && let Err(error) = write_sha256sums(path, &report)
