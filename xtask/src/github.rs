@@ -201,6 +201,8 @@ fn connect(config: &Config) -> Result<(GitHubClient, TokenKind), String> {
     // A dry run asks a handful of questions; it should not sit out a long rate-limit reset.
     github.timeout = Duration::from_secs(30);
     github.max_wait = Duration::from_mins(1);
+    // One retry of a failed read: a dry run with no route to GitHub should say so in seconds.
+    github.max_retries = 1;
     let kind = token.kind();
     GitHubClient::new(github, Some(token), Arc::new(SystemClock))
         .map(|client| (client, kind))

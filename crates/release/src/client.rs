@@ -400,7 +400,11 @@ impl GitHubClient {
             }
             let retry_wait = match &result {
                 Ok(reply) => rate_limit_wait(reply, self.clock.now(), attempt),
-                Err(error) if !mutating && error.is_ambiguous() => Some(backoff(attempt)),
+                Err(error)
+                    if !mutating && error.is_ambiguous() && !error.is_permanent_transport() =>
+                {
+                    Some(backoff(attempt))
+                }
                 Err(_) => None,
             };
             let retry_wait = retry_wait.or_else(|| match &result {

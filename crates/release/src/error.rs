@@ -166,6 +166,30 @@ impl HttpError {
         }
     }
 
+    /// True for a transport failure that another attempt cannot mend: the TLS handshake failed
+    /// (an untrusted certificate, as behind an intercepting proxy, or a peer that does not speak
+    /// TLS), or the URL or TLS setup itself is unusable. Such reads are not retried: waiting
+    /// out backoff for them only hides the reason for half a minute per request.
+    #[must_use]
+    pub fn is_permanent_transport(&self) -> bool {
+        let Self::Transport { source, .. } = self else {
+            return false;
+        };
+        match source.as_ref() {
+            ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_)
+            | ureq::Error::Pem(_)
+            | ureq::Error::BadUri(_)
+            | ureq::Error::RequireHttpsOnly(_)
+            | ureq::Error::TlsRequired
+            | ureq::Error::InvalidProxyUrl => true,
+            // rustls reports a failed handshake (certificate refused, a peer that is not TLS)
+            // through the stream as invalid data.
+            ureq::Error::Io(error) => error.kind() == std::io::ErrorKind::InvalidData,
+            _ => false,
+        }
+    }
+
     /// True when GitHub's `errors` array has an entry with this code.
     #[must_use]
     pub fn has_code(&self, code: &str) -> bool {

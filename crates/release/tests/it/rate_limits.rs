@@ -226,3 +226,39 @@ fn err_retired_api_version_is_reported_with_githubs_410() {
         "{text}"
     );
 }
+
+/// A peer that does not complete the TLS handshake (here it answers in plain HTTP, as a
+/// misconfigured proxy might; an untrusted certificate fails the same way) is reported at once:
+/// another attempt could not succeed, and retrying a read after backoff only hid the reason for
+/// half a minute per request (a dry run with a token and no route to GitHub seemed to hang).
+#[test]
+fn err_failed_tls_handshake_is_not_retried() {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&connections);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let w = world();
+    let mut config = pyship_release::GitHubConfig::new("octo", "demo");
+    config.api_base = url::Url::parse(&format!("https://127.0.0.1:{port}/")).unwrap();
+    config.timeout = Duration::from_secs(10);
+    let clock: std::sync::Arc<dyn pyship_release::Clock> = w.clock.clone();
+    let token = pyship_release::GitHubToken::new(crate::support::CANARY);
+    let client = pyship_release::GitHubClient::new(config, Some(token), clock).unwrap();
+    let error = list_releases(&client).unwrap_err();
+    let text = checked(&error);
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "{text}");
+    assert!(w.clock.sleeps().is_empty(), "{:?}", w.clock.sleeps());
+    assert!(text.contains("127.0.0.1"), "{text}");
+}
