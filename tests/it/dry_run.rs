@@ -390,6 +390,49 @@ fn dry_run_bad_config_value_exits_2_naming_key_and_file() {
     );
 }
 
+/// A value of the wrong type names its key; a project directory that is not there is a config
+/// error before any gate runs, not the same failure repeated by every step.
+#[test]
+fn dry_run_bad_project_setting_exits_2_naming_key_and_expectation() {
+    for (line, expected) in [
+        (
+            "project = 5",
+            "`workspace.metadata.pyship.project`: invalid type: integer `5`, expected a string",
+        ),
+        (
+            "project = \"nope\"",
+            "`workspace.metadata.pyship.project` is `nope`, which is not a directory in the workspace",
+        ),
+    ] {
+        let repo = TestRepo::new();
+        let manifest = repo.read("Cargo.toml");
+        assert!(
+            manifest.contains("project = \"examples/demo\""),
+            "{manifest}"
+        );
+        repo.write(
+            "Cargo.toml",
+            &manifest.replace("project = \"examples/demo\"", line),
+        );
+        repo.commit_all("Misconfigure pyship");
+
+        let run = dry_run(&repo, &[]);
+
+        assert_eq!(run.code, Some(2), "{line}: stderr:\n{}", run.stderr);
+        assert!(run.stderr.contains(expected), "{line}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(repo.manifest().to_str().unwrap()),
+            "{line}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("PASS") && !run.stderr.contains("FAIL"),
+            "{line}: gates ran:\n{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn dry_run_keeps_foreign_files_in_dist_dir_and_fails_build() {
     let repo = TestRepo::new();

@@ -84,6 +84,8 @@ fn token_cmd(args: &[&str], stdin: &str, env: &[(&str, &str)], home: &Path) -> R
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env("HOME", home)
         .env("XDG_RUNTIME_DIR", home)
+        // The trace-level log is part of what the canary checks read.
+        .env("PYSHIP_LOG", "trace")
         .envs(tool_homes())
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
@@ -250,6 +252,9 @@ fn ok_secret_service_shares_tokens_with_python_keyring() {
             "keyring.backends.SecretService.Keyring",
         )
         .env("PYSHIP_NO_PROGRESS", "1")
+        // pyship's steps run with the trace-level log (zbus' D-Bus traffic included), which the
+        // checks below read for the tokens.
+        .env("PYSHIP_LOG", "trace")
         .env("TWINE_TOKEN", twine_token.expose())
         .env("PYSHIP_TOKEN", pyship_token.expose())
         .env("PY_KEYRING", &py_keyring)

@@ -13,6 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use pyship_tests::fake_pypi::{Auth, FakePypi, Script, Stored};
 use pyship_tests::pypiserver::{PASSWORD, Pypiserver, USER};
 use pyship_tests::python::{build_project, test_python};
@@ -26,6 +28,9 @@ const SDIST: &str = "pyship_demo-0.1.0.tar.gz";
 const CANARY_TOKEN: &str = "pypi-CANARYcanaryCANARYcanary0123456789xyz";
 /// Shaped like nothing in particular: only exact-value redaction can hide it.
 const CANARY_PASSWORD: &str = "canary-password-Zq8vX2kW";
+/// Every run here has the diagnostic log at its most verbose (pyship's events and the HTTP
+/// client's), so the canary checks cover the trace-level log too.
+const TRACE: (&str, &str) = ("PYSHIP_LOG", "trace");
 
 /// Runs xtask `command` on `repo` with `args` and extra environment.
 fn xtask(repo: &TestRepo, command: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -34,6 +39,7 @@ fn xtask(repo: &TestRepo, command: &str, args: &[&str], env: &[(&str, &str)]) ->
     let output = xtask_command(&["--manifest-path", manifest.to_str().unwrap(), command])
         .arg(python)
         .args(args)
+        .env(TRACE.0, TRACE.1)
         .envs(env.iter().copied())
         .current_dir(&repo.root)
         .output()
@@ -98,9 +104,16 @@ fn sha256(path: &Path) -> String {
         .sha256
 }
 
-/// Asserts that no canary is in the run's output or any file under `target/pyship`.
+/// Asserts that no canary is in the run's output (which holds the trace-level log) or any file
+/// under `target/pyship`, neither as it is nor as the `Authorization: Basic` value it becomes.
 fn assert_no_canary(repo: &TestRepo, run: &Run) {
-    for canary in [CANARY_TOKEN, CANARY_PASSWORD, "CANARYcanary"] {
+    let basic = |user: &str, secret: &str| BASE64.encode(format!("{user}:{secret}"));
+    let encoded = [
+        basic("__token__", CANARY_TOKEN),
+        basic(USER, CANARY_PASSWORD),
+    ];
+    let plain = [CANARY_TOKEN, CANARY_PASSWORD, "CANARYcanary"];
+    for canary in plain.into_iter().chain(encoded.iter().map(String::as_str)) {
         assert!(
             !run.stdout.contains(canary) && !run.stderr.contains(canary),
             "canary `{canary}` leaked:\n{}\n{}",
@@ -287,6 +300,16 @@ fn upload_wrong_password_exits_1_cleanly_and_stores_nothing() {
         "{}",
         run.stderr
     );
+    // The trace-level log ran and shows the requests, the credential in none of them.
+    assert!(
+        run.stderr.contains("DEBUG pyship_publish") && run.stderr.contains("POST"),
+        "no trace-level log of the upload:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("TRACE"), "{}", run.stderr);
+    // ureq-proto's trace dumps each request's bytes in hex rows, `Authorization` included, split
+    // where no search for the credential would find it: none of its lines may be in the log.
+    assert!(!run.stderr.contains("ureq_proto"), "{}", run.stderr);
     assert!(server.stored().is_empty());
     assert_no_canary(&repo, &run);
 }
@@ -320,6 +343,26 @@ fn upload_with_a_failing_artifact_sends_nothing() {
     let document = json(&run);
     assert_eq!(document["verify"]["clean"], false);
     assert!(document["publish"].is_null());
+    assert!(server.stored().is_empty(), "{:?}", server.stored());
+}
+
+/// A path that does not exist is a usage error, exit 2 as for `verify` (README exit codes),
+/// named in the message, and nothing is sent.
+#[test]
+fn upload_missing_path_exits_2_naming_it_and_sends_nothing() {
+    let server = Pypiserver::start();
+    let repo = TestRepo::new();
+    let missing = repo.root.join("no-such-dist");
+
+    let run = upload(&repo, &server, &[&missing], PASSWORD);
+
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no-such-dist") && run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(json(&run)["exit_status"], 2);
     assert!(server.stored().is_empty(), "{:?}", server.stored());
 }
 
@@ -619,6 +662,7 @@ fn upload_to_fake(
         .args(&args)
         .env("PYPI_API_TOKEN", CANARY_TOKEN)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env(TRACE.0, TRACE.1)
         .envs(env.iter().copied())
         .current_dir(&repo.root)
         .output()

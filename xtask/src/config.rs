@@ -112,7 +112,7 @@ impl Config {
         let manifest = root.join("Cargo.toml");
         let mut raw = match metadata.workspace_metadata.get("pyship") {
             None => RawConfig::default(),
-            Some(table) => RawConfig::deserialize(table).with_context(|| {
+            Some(table) => parse_raw(table).with_context(|| {
                 format!(
                     "invalid `[workspace.metadata.pyship]` in `{}`",
                     manifest.display()
@@ -127,8 +127,17 @@ impl Config {
                 *key = Some(value.to_string_lossy().trim().to_owned());
             }
         }
-        Config::from_raw(root, raw)
-            .with_context(|| format!("invalid release config in `{}`", manifest.display()))
+        let config = Config::from_raw(root, raw)
+            .with_context(|| format!("invalid release config in `{}`", manifest.display()))?;
+        if !config.project.is_dir() {
+            bail!(
+                "invalid release config in `{}`: `workspace.metadata.pyship.project` is `{}`, which is not a directory in the workspace; expected the directory holding the Python project's `pyproject.toml`, relative to `{}`",
+                manifest.display(),
+                config.project_rel().display(),
+                config.root.display()
+            );
+        }
+        Ok(config)
     }
 
     fn from_raw(root: PathBuf, raw: RawConfig) -> anyhow::Result<Config> {
@@ -204,6 +213,29 @@ impl Config {
             .strip_prefix(&self.root)
             .unwrap_or(&self.dist_dir)
     }
+}
+
+/// The `[workspace.metadata.pyship]` table as typed settings. serde's message for a value of the
+/// wrong type (`invalid type: integer `5`, expected a string`) does not say which key held it, so
+/// on failure each key is read alone to name the first one at fault.
+fn parse_raw(table: &serde_json::Value) -> anyhow::Result<RawConfig> {
+    let err = match RawConfig::deserialize(table) {
+        Ok(raw) => return Ok(raw),
+        Err(err) => err,
+    };
+    if let Some(entries) = table.as_object() {
+        for (key, value) in entries {
+            let alone =
+                serde_json::Value::Object([(key.clone(), value.clone())].into_iter().collect());
+            if let Err(key_err) = RawConfig::deserialize(&alone) {
+                if key_err.to_string().contains(key.as_str()) {
+                    return Err(key_err.into());
+                }
+                bail!("`workspace.metadata.pyship.{key}`: {key_err}");
+            }
+        }
+    }
+    Err(err.into())
 }
 
 /// Checks that a configured path stays inside the workspace.
@@ -351,6 +383,13 @@ pub(crate) fn publish_venv() -> Option<PathBuf> {
 /// Whether progress bars may be drawn at all (terminal checks come on top).
 pub(crate) fn progress_allowed() -> bool {
     non_empty_env(NO_PROGRESS_ENV).is_none()
+}
+
+/// `PYSHIP_LOG`: the diagnostic log's filter directives, when set (see `log.rs`).
+pub(crate) const LOG_ENV: &str = "PYSHIP_LOG";
+
+pub(crate) fn log_filter() -> Option<OsString> {
+    non_empty_env(LOG_ENV)
 }
 
 /// An environment variable's value; empty or whitespace-only counts as unset (C22).
@@ -510,9 +549,27 @@ mod tests {
     }
 
     #[test]
+    fn err_wrong_type_names_the_key() {
+        let table = serde_json::json!({ "release-branch": "main", "project": 5 });
+        let message = format!("{:#}", parse_raw(&table).unwrap_err());
+        assert!(
+            message.contains("`workspace.metadata.pyship.project`")
+                && message.contains("expected a string"),
+            "{message}"
+        );
+        let table = serde_json::json!({ "deep": "auditwheel" });
+        let message = format!("{:#}", parse_raw(&table).unwrap_err());
+        assert!(
+            message.contains("`workspace.metadata.pyship.deep`")
+                && message.contains("expected a sequence"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn err_unknown_key_is_rejected() {
         let table = serde_json::json!({ "relase-branch": "main" });
-        let err = RawConfig::deserialize(&table).unwrap_err();
+        let err = parse_raw(&table).unwrap_err();
         assert!(err.to_string().contains("relase-branch"), "{err}");
     }
 }

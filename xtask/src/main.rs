@@ -18,6 +18,7 @@ mod gates;
 mod git;
 mod github;
 mod index;
+mod log;
 mod plan;
 mod publish_gates;
 mod python;
@@ -97,6 +98,10 @@ fn main() -> ExitCode {
             .into();
         }
     };
+    if let Err(err) = log::init() {
+        eprintln!("error: {err:#}");
+        return ExitStatus::Error.into();
+    }
     let manifest_path = cli.manifest_path.as_deref();
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args, manifest_path),

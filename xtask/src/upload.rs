@@ -92,7 +92,12 @@ pub(crate) fn run(args: &UploadArgs, manifest_path: Option<&Path>) -> anyhow::Re
             eprintln!("error: {message}");
             eprintln!("nothing was uploaded");
             outcome.error = Some(message);
-            ExitStatus::Failure
+            // A path that cannot be read is a usage error (2), as for `verify`.
+            if err.downcast_ref::<UnreadablePath>().is_some() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Failure
+            }
         }
     };
     outcome.exit_status = status as u8;
@@ -177,13 +182,19 @@ fn upload(args: &UploadArgs, config: &Config, outcome: &mut Outcome) -> anyhow::
     Ok(status)
 }
 
+/// A path given to `upload` that does not exist or cannot be read (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UnreadablePath(String);
+
 fn artifact_paths(args: &UploadArgs, config: &Config) -> anyhow::Result<Vec<PathBuf>> {
     let paths = if args.paths.is_empty() {
         vec![config.dist_dir.clone()]
     } else {
         args.paths.clone()
     };
-    let mut files = verify::collect_artifacts(&paths).map_err(|(_, error)| error)?;
+    let mut files = verify::collect_artifacts(&paths)
+        .map_err(|(_, error)| anyhow::Error::new(UnreadablePath(format!("{error:#}"))))?;
     // PEP 740 attestations beside the files are not artifacts: the upload reads and checks them.
     files.retain(|file| {
         !file

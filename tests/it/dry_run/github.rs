@@ -39,6 +39,8 @@ fn dry_run_github(repo: &TestRepo, github: &FakeGitHub, token: Option<&str>) -> 
     let mut env = vec![
         ("PYSHIP_GITHUB_API_URL", github.api_base.as_str()),
         ("PYSHIP_GITHUB_UPLOAD_URL", github.upload_base.as_str()),
+        // The trace-level log is part of what the canary checks read.
+        ("PYSHIP_LOG", "trace"),
     ];
     if let Some(token) = token {
         env.push(("GITHUB_TOKEN", token));
