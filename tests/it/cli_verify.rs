@@ -426,6 +426,12 @@ fn verify_without_readme_renderer_warns_meta08_and_strict_fails() {
     );
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains("warning[META-08]"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`/nonexistent/python` could not be started: No such file"),
+        "{}",
+        run.stderr
+    );
 
     let strict = run_xtask(
         dir.path(),
@@ -437,6 +443,47 @@ fn verify_without_readme_renderer_warns_meta08_and_strict_fails() {
         "{}",
         strict.stderr
     );
+}
+
+/// A renderer that cannot serve says why on the warning: a Python without `readme_renderer`
+/// (the test venv's interpreter without its site-packages), and a "python" that exits at once.
+#[test]
+fn verify_renderer_that_cannot_serve_warns_meta08_with_the_reason() {
+    let (dir, dist) = built_rst_demo("Demo\n====\n\nSome *text*.\n");
+    let executable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+    let no_site = dir.path().join("python-no-site");
+    std::fs::write(
+        &no_site,
+        format!("#!/bin/sh\nexec '{}' -S \"$@\"\n", test_python().display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&no_site, executable.clone()).unwrap();
+    let quits = dir.path().join("python-quits");
+    std::fs::write(&quits, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&quits, executable).unwrap();
+
+    for (python, reason) in [
+        (&no_site, "readme_renderer is not importable"),
+        (&quits, "exited without answering"),
+    ] {
+        let python = format!("--python={}", python.display());
+        let run = run_xtask(
+            dir.path(),
+            &["verify", arg(&dist), &python, "--target=pypi"],
+        );
+        assert_eq!(run.code, Some(0), "{python}: stderr:\n{}", run.stderr);
+        // Both artifacts' descriptions get the warning with the reason.
+        let warnings: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|line| line.contains("warning[META-08]"))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{python}: {}", run.stderr);
+        assert!(
+            warnings.iter().all(|line| line.contains(reason)),
+            "{python}: `{reason}` not in {warnings:?}"
+        );
+    }
 }
 
 #[test]

@@ -76,12 +76,12 @@ pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Re
     print_step(2, &build_step);
 
     // Step 3: verify the artifacts, and that they carry the release version.
-    let python = built.python.as_deref().map(python::ReadmeRenderer::detect);
+    let renderer = built.python.as_deref().map(python::ReadmeRenderer::start);
     let (verify_step, report) = verify_artifacts(
         &config,
         &built,
         release.as_ref(),
-        python.flatten().as_ref(),
+        renderer.as_ref(),
         args.strict,
     );
     // The report belongs under its step's heading, before the gates that sum it up.

@@ -93,16 +93,29 @@ pub(crate) fn can_import(python: &Path, module: &str) -> bool {
 }
 
 /// Renders reST with `readme_renderer.rst.render`, as PyPI does, in one child Python for the
-/// whole run: started (and asked whether it can import the renderer) by `detect`, then fed one
-/// description per request line. One import instead of one per description is what makes
-/// verifying many artifacts cheap.
+/// whole run, fed one description per request line. One import instead of one per description
+/// is what makes verifying many artifacts cheap.
+///
+/// [`ReadmeRenderer::start`] waits for the import. Letting it run while the artifacts are read
+/// was tried and measured slower on the corpus (2 cores): the verify threads that reach a reST
+/// description first wait on the renderer's lock, and the import competes with them for CPU.
 ///
 /// See: https://github.com/pypa/readme_renderer (render returns None when docutils reports an
 /// error at or above the warning level it is given).
 #[derive(Debug)]
 pub(crate) struct ReadmeRenderer {
-    /// `Err(why)` once the child failed: later descriptions are reported as not checked.
-    server: Mutex<Result<RenderServer, String>>,
+    server: Mutex<ServerState>,
+}
+
+#[derive(Debug)]
+enum ServerState {
+    /// Started; whether it can import the renderer is not known yet.
+    Starting(RenderServer),
+    /// Said it can render.
+    Ready(RenderServer),
+    /// Cannot render (why): it could not start, could not import the renderer, or broke the
+    /// protocol. Later descriptions are reported as not checked.
+    Gone(String),
 }
 
 #[derive(Debug)]
@@ -142,22 +155,51 @@ for line in sys.stdin:
 "#;
 
 impl ReadmeRenderer {
-    /// A renderer using `python`, when that interpreter has `readme_renderer` installed. The
-    /// child started to ask stays up and renders every description of the run.
-    pub(crate) fn detect(python: &Path) -> Option<ReadmeRenderer> {
-        let child = Cmd::new(python)
-            .args(["-c", RENDER_SERVER])
-            .spawn_piped()
-            .ok()?;
-        let mut server = RenderServer::new(child);
-        let ready = server.read_reply().ok()?;
-        if ready["ready"] != true {
-            server.stop();
-            return None;
+    /// Starts the renderer child with `python` and waits until it says whether it can render.
+    /// A `python` that cannot be started or cannot import the renderer makes a renderer that
+    /// reports every description as not checked, saying why.
+    pub(crate) fn start(python: &Path) -> ReadmeRenderer {
+        let mut state = match Cmd::new(python).args(["-c", RENDER_SERVER]).spawn_piped() {
+            Ok(child) => ServerState::Starting(RenderServer::new(child)),
+            // The error would quote the whole script; the interpreter and the cause say enough.
+            Err(err) => ServerState::Gone(format!(
+                "no renderer (readme_renderer) is available: `{}` could not be started: {}",
+                python.display(),
+                err.root_cause()
+            )),
+        };
+        state.settle();
+        ReadmeRenderer {
+            server: Mutex::new(state),
         }
-        Some(ReadmeRenderer {
-            server: Mutex::new(Ok(server)),
-        })
+    }
+}
+
+impl ServerState {
+    /// Waits for a starting child's first line: ready, or gone with the reason.
+    fn settle(&mut self) {
+        let ServerState::Starting(_) = self else {
+            return;
+        };
+        let ServerState::Starting(mut server) =
+            std::mem::replace(self, ServerState::Gone(String::new()))
+        else {
+            unreachable!("checked above");
+        };
+        *self = match server.read_reply() {
+            Ok(reply) if reply["ready"] == true => ServerState::Ready(server),
+            Ok(reply) => {
+                server.stop();
+                let why = reply["message"]
+                    .as_str()
+                    .unwrap_or("the readme_renderer process is not ready");
+                ServerState::Gone(cmd::tail(why, 10))
+            }
+            Err(err) => {
+                server.kill();
+                ServerState::Gone(format!("{err:#}"))
+            }
+        };
     }
 }
 
@@ -206,18 +248,26 @@ impl RenderServer {
         drop(stdin);
         let _ = child.wait();
     }
+
+    /// Ends a child that is not trusted or not needed any more.
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for ReadmeRenderer {
     fn drop(&mut self) {
-        let server = std::mem::replace(
+        let state = std::mem::replace(
             self.server
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner),
-            Err(String::new()),
+            ServerState::Gone(String::new()),
         );
-        if let Ok(server) = server {
-            server.stop();
+        match state {
+            ServerState::Ready(server) => server.stop(),
+            ServerState::Starting(server) => server.kill(),
+            ServerState::Gone(_) => {}
         }
     }
 }
@@ -225,19 +275,21 @@ impl Drop for ReadmeRenderer {
 impl DescriptionRenderer for ReadmeRenderer {
     fn render_rst(&self, text: &str) -> RenderOutcome {
         let mut guard = self.server.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.settle();
         let server = match &mut *guard {
-            Ok(server) => server,
-            Err(why) => return RenderOutcome::Unavailable(why.clone()),
+            ServerState::Ready(server) => server,
+            ServerState::Gone(why) => return RenderOutcome::Unavailable(why.clone()),
+            ServerState::Starting(_) => unreachable!("settled above"),
         };
         match server.render(text) {
             Ok(outcome) => outcome,
             Err(err) => {
                 // A child that broke the protocol is not trusted with the next description.
                 let why = format!("{err:#}");
-                if let Ok(server) = std::mem::replace(&mut *guard, Err(why.clone())) {
-                    let mut child = server.child;
-                    let _ = child.kill();
-                    let _ = child.wait();
+                if let ServerState::Ready(server) =
+                    std::mem::replace(&mut *guard, ServerState::Gone(why.clone()))
+                {
+                    server.kill();
                 }
                 RenderOutcome::Unavailable(why)
             }

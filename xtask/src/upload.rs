@@ -215,14 +215,14 @@ fn verify_files(args: &UploadArgs, config: &Config, files: &[PathBuf]) -> anyhow
     let target = args.target.unwrap_or(config.target);
     let managed = Venv::at(&config.state_dir().join("venv"));
     let python = python::pick_python(args.python.as_deref(), &managed);
-    let renderer = python::ReadmeRenderer::detect(&python);
+    let renderer = python::ReadmeRenderer::start(&python);
     // As in dry-run, reproducible mode is `verify`'s opt-in only.
     let settings = verify::Settings {
         target,
         md5: false,
         source_date_epoch: None,
     };
-    verify::verify_with_progress(files, settings, renderer.as_ref())
+    verify::verify_with_progress(files, settings, Some(&renderer))
 }
 
 fn read_artifacts(files: &[PathBuf]) -> anyhow::Result<Vec<LocalArtifact>> {

@@ -275,13 +275,13 @@ fn verify_and_sum(
         Some(python) => python.clone(),
         None => python::pick_python(None, &Venv::at(&build_venv_dir(plan.config.get()))),
     };
-    let renderer = python::ReadmeRenderer::detect(&python);
+    let renderer = python::ReadmeRenderer::start(&python);
     let settings = Settings {
         target: plan.target,
         md5: args.md5,
         source_date_epoch: plan.source_date_epoch,
     };
-    let mut report = verify_with_progress(files, settings, renderer.as_ref())
+    let mut report = verify_with_progress(files, settings, Some(&renderer))
         .map_err(|error| (None, Failure::error(error)))?;
     let deep = plan.deep(args);
     if deep.any() {
