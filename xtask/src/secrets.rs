@@ -446,8 +446,9 @@ fn open_os_store() -> Result<Arc<CredentialStore>, String> {
     }
 }
 
-/// Opens the platform's credential store.
-// FIXME(#3): the macOS Keychain and Windows Credential Manager stores are not wired.
+/// Opens the platform's credential store. Not wired: the macOS Keychain and the Windows
+/// Credential Manager; this machine kind can neither build nor test them (ring, under rustls,
+/// needs a C cross toolchain for those targets), so they wait for a runner of each OS.
 #[cfg(not(target_os = "linux"))]
 fn open_os_store() -> Result<Arc<CredentialStore>, String> {
     Err("pyship reads the OS keyring only on Linux (Secret Service) so far".to_owned())
