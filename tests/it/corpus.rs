@@ -278,3 +278,75 @@ fn release_of(filename: &str) -> String {
     let version = parts.next().unwrap_or_default();
     format!("{}-{version}", name.to_ascii_lowercase())
 }
+
+/// PROV-02's rules for generated files hold on real setuptools sdists: with a commit tree of
+/// every sdist file except what setuptools generates (root `PKG-INFO`, the `*.egg-info/` files,
+/// and `setup.cfg` when it carries the `[egg_info]` stanza, given another digest as if committed
+/// without it), each sdist that has an egg-info directory passes: its egg-info `PKG-INFO` is the
+/// root one and its `SOURCES.txt` lists the sdist's files.
+#[test]
+fn ok_corpus_setuptools_sdists_pass_prov02_generated_file_rules() {
+    let mut checked = Vec::new();
+    for file in &corpus().files {
+        let name = file.pinned.filename;
+        if !name.ends_with(".tar.gz") {
+            continue;
+        }
+        let bytes = std::fs::read(&file.path).unwrap();
+        let (_, contents) = pyship_verify::verify_bytes(name, &bytes, &options());
+        let generated = |path: &str| {
+            path == "PKG-INFO"
+                || path
+                    .split('/')
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|dir| dir.ends_with(".egg-info"))
+        };
+        if !contents
+            .files
+            .iter()
+            .any(|(path, _)| generated(path) && path != "PKG-INFO")
+        {
+            continue;
+        }
+        let has_stanza = |path: &str| {
+            contents.kept.iter().any(|(kept, bytes)| {
+                kept == path && String::from_utf8_lossy(bytes).contains("[egg_info]")
+            })
+        };
+        let tree: Vec<(String, [u8; 32])> = contents
+            .files
+            .iter()
+            .filter(|(path, _)| !generated(path))
+            .map(|(path, digest)| {
+                if path == "setup.cfg" && has_stanza(path) {
+                    (path.clone(), [0; 32])
+                } else {
+                    (path.clone(), *digest)
+                }
+            })
+            .collect();
+        let version = release_of(name).rsplit('-').next().unwrap().to_owned();
+        let mut findings = pyship_verify::Findings::new(Some(name));
+        pyship_verify::provenance::check_sdist_against_commit(
+            &contents,
+            &tree,
+            &version,
+            &mut findings,
+        );
+        let findings = findings.into_vec();
+        assert!(findings.is_empty(), "{name}: {findings:#?}");
+        checked.push(name);
+    }
+    assert_eq!(
+        checked,
+        [
+            "markupsafe-3.0.4.tar.gz",
+            "pluggy-1.7.0.tar.gz",
+            "pyyaml-6.0.4.tar.gz",
+            "requests-2.32.3.tar.gz",
+            "six-1.16.0.tar.gz"
+        ],
+        "the corpus' setuptools sdists"
+    );
+}

@@ -103,3 +103,43 @@ fn err_prov02_sdist_file_differs_from_the_release_commit() {
         run.stderr
     );
 }
+
+/// PROV-02 on a real setuptools sdist (the test venv's setuptools builds the example): the
+/// `*.egg-info/` directory setuptools generates (its `PKG-INFO` a copy of the root one, its
+/// `SOURCES.txt` the sdist's file list) and the `[egg_info]` stanza of its `setup.cfg` pass.
+#[test]
+fn ok_prov02_setuptools_sdist_generated_files_pass() {
+    let repo = TestRepo::new();
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+    let converted = pyproject
+        .replace(
+            "requires = [\"flit_core>=3.12,<4\"]\nbuild-backend = \"flit_core.buildapi\"",
+            "requires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"",
+        )
+        // The test venv's setuptools predates PEP 639 license expressions.
+        .replace(
+            "license = \"MIT\"\nlicense-files = [\"LICENSE\"]\n",
+            "license = { text = \"MIT\" }\n",
+        )
+        .replace("[tool.flit.module]\nname = \"pyship_demo\"\n", "")
+        // It also keeps `-` in sdist names (not PEP 625's form): the name says `_` itself.
+        .replace("name = \"pyship-demo\"", "name = \"pyship_demo\"");
+    assert!(
+        !converted.contains("flit") && converted.contains("setuptools.build_meta"),
+        "{converted}"
+    );
+    repo.write("examples/demo/pyproject.toml", &converted);
+    repo.write("examples/demo/.gitignore", "*.egg-info/\nbuild/\n");
+    repo.commit_all("Build with setuptools");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+
+    let run = dry_run(&repo, &[]);
+
+    assert_gate(&run, "verify", "PASS");
+    assert!(!run.stderr.contains("PROV-02"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pyship_demo-0.1.0.tar.gz"),
+        "{}",
+        run.stderr
+    );
+}

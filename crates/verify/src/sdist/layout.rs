@@ -370,7 +370,8 @@ impl Layout {
                 || rest == "pyproject.toml"
                 || rest == "setup.cfg"
                 || rest == "_version.py"
-                || rest.ends_with("/_version.py"))
+                || rest.ends_with("/_version.py")
+                || is_egg_info_listing(rest))
     }
 
     fn check_mode(&mut self, member: &Member, findings: &mut Findings) {
@@ -723,4 +724,16 @@ fn unwanted(parts: &[&str]) -> Option<(bool, usize, &'static str)> {
         return Some((false, parts.len(), "an editor or OS leftover"));
     }
     None
+}
+
+/// `PKG-INFO` or `SOURCES.txt` in a `*.egg-info/` directory at the root or one level down (where
+/// setuptools writes it), kept whole for PROV-02.
+fn is_egg_info_listing(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let Some((file, dirs)) = parts.split_last() else {
+        return false;
+    };
+    matches!(*file, "PKG-INFO" | "SOURCES.txt")
+        && (1..=2).contains(&dirs.len())
+        && dirs.last().is_some_and(|dir| dir.ends_with(".egg-info"))
 }
