@@ -164,6 +164,27 @@ fn canary_password_in_index_url_is_refused_and_never_shown() {
     assert_no_file_holds(&canary, home.path());
 }
 
+/// A token pasted on the command line is not taken (the token comes from stdin), and the
+/// parser's error, which quotes the argument it refused, does not show it.
+#[test]
+fn canary_token_in_argv_is_refused_and_never_shown() {
+    let home = tempfile::tempdir().unwrap();
+    let canary = token(&[r#"[1,["pyship-demo"]]"#]);
+    for args in [
+        vec!["set", canary.expose()],
+        vec!["set", "--index", "pypi", canary.expose()],
+        vec!["check", canary.expose()],
+    ] {
+        let run = token_cmd(&args, "", &[], home.path());
+        assert_eq!(run.code, Some(2), "{run:?}");
+        assert!(
+            run.stderr.contains("unexpected argument 'pypi-****'"),
+            "{run:?}"
+        );
+        assert_hidden(&canary, &format!("{}{}", run.stdout, run.stderr), "argv");
+    }
+}
+
 #[test]
 fn fail_token_set_refuses_empty_stdin() {
     let home = tempfile::tempdir().unwrap();

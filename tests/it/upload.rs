@@ -595,6 +595,8 @@ fn malformed_config_holding_a_token_is_reported_without_it() {
         // TOML, but an unknown key: the deserializer names the key.
         format!("\"{CANARY_TOKEN}\" = 1\n"),
         format!("github-repository = \"a/b\" {CANARY_GITHUB}\n"),
+        // An unterminated string holding a URL with a password: only its shape gives it away.
+        format!("index-url = \"https://{USER}:{CANARY_PASSWORD}@index.example/legacy/\n"),
     ];
     let repo = TestRepo::new();
     let original = repo.read("Cargo.toml");

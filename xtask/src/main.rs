@@ -89,13 +89,15 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitStatus::Error
-            } else {
-                ExitStatus::Success
+            if !err.use_stderr() {
+                // `--help` and `--version`.
+                let _ = err.print();
+                return ExitStatus::Success.into();
             }
-            .into();
+            // clap quotes the argument it could not take, which may be a token pasted where it
+            // does not belong (`token set pypi-...`): redacted like every other error.
+            eprint!("{}", redact::token_shapes(&err.render().to_string()));
+            return ExitStatus::Error.into();
         }
     };
     if let Err(err) = log::init() {

@@ -34,8 +34,55 @@ fn is_body(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
 }
 
-/// `text` with every token-shaped run replaced by its prefix and `****`.
+/// `text` with every token-shaped run replaced by its prefix and `****`, and the password of
+/// every URL's userinfo (`https://user:password@host/`) by `****`.
 pub(crate) fn token_shapes(text: &str) -> Cow<'_, str> {
+    let masked = mask_tokens(text);
+    match url_passwords(&masked) {
+        Some(out) => Cow::Owned(out),
+        None => masked,
+    }
+}
+
+/// `text` with the password of each `scheme://user:password@` replaced by `****`, or `None`
+/// when there is none. The authority ends at `/`, `?`, `#`, whitespace or a quote.
+fn url_passwords(text: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = text[search..].find("://") {
+        let start = search + found + 3;
+        let len = text[start..]
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(text.len() - start);
+        let authority = &text[start..start + len];
+        search = start + len;
+        let Some(at) = authority.rfind('@') else {
+            continue;
+        };
+        let Some(colon) = authority[..at].find(':') else {
+            continue;
+        };
+        let password = &authority[colon + 1..at];
+        if password.is_empty() || password == MASK {
+            continue;
+        }
+        let from = start + colon + 1;
+        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(&text[copied..from]);
+        out.push_str(MASK);
+        copied = start + at;
+    }
+    out.map(|mut out| {
+        out.push_str(&text[copied..]);
+        out
+    })
+}
+
+/// `text` with every token-shaped run replaced by its prefix and `****`.
+fn mask_tokens(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
     // Bytes of `text` before `copied` are already in `out`.
@@ -119,6 +166,20 @@ pub(crate) fn install_panic_hook() {
 mod tests {
     use super::*;
 
+    #[test]
+    fn url_userinfo_passwords_are_masked() {
+        let text = "6 | index-url = \"https://me:CANARYpw-7f3k9@host/simple\nx http://u:p@h, ftp://anon@h https://a:****@h/ s3://k:s@b";
+        let shown = token_shapes(text);
+        assert_eq!(
+            shown,
+            "6 | index-url = \"https://me:****@host/simple\nx http://u:****@h, ftp://anon@h https://a:****@h/ s3://k:****@b"
+        );
+        assert!(matches!(
+            token_shapes("https://host/ and me@x"),
+            Cow::Borrowed(_)
+        ));
+    }
+
     const PYPI: &str = "pypi-AgEIcHlwaS5vcmcCJGNhbmFyeWNhbmFyeWNhbmFyeQ";
     const GHP: &str = "ghp_CANARYcanaryCANARYcanary0123456789";
     const PAT: &str = "github_pat_11CANARY0canary_CANARYcanaryCANARYcanary";
@@ -134,7 +195,7 @@ mod tests {
         }
         assert_eq!(
             out,
-            "6 | index-url = pypi-****\n  |   ^^^\nGITHUB_TOKEN=ghp_**** and \"github_pat_****\"; url https://x:ghp_****@h/"
+            "6 | index-url = pypi-****\n  |   ^^^\nGITHUB_TOKEN=ghp_**** and \"github_pat_****\"; url https://x:****@h/"
         );
         for prefix in ["gho_", "ghs_", "ghu_", "ghr_"] {
             let token = format!("{prefix}{}", &GHP[4..]);

@@ -284,7 +284,7 @@ pub fn exchange_token(
     if response.status != 200 {
         return Err(OidcError::Mint {
             status: response.status,
-            refusals: refusals(&response),
+            refusals: refusals(&response, jwt),
             claims: JwtClaims::decode(jwt).map(Box::new),
         });
     }
@@ -304,7 +304,8 @@ pub fn exchange_token(
     })
 }
 
-fn refusals(response: &HttpResponse) -> Vec<MintRefusal> {
+/// The index's reasons, with the ID token removed should it be echoed back.
+fn refusals(response: &HttpResponse, jwt: &Secret) -> Vec<MintRefusal> {
     let value: serde_json::Value =
         serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
     let Some(errors) = value.get("errors").and_then(|e| e.as_array()) else {
@@ -312,7 +313,7 @@ fn refusals(response: &HttpResponse) -> Vec<MintRefusal> {
             code: "unreadable-response".to_owned(),
             description: format!(
                 "{} (a non-JSON answer usually means trouble at the index: wait a few minutes)",
-                server_message(response)
+                redact(&server_message(response), &[jwt])
             ),
         }];
     };
@@ -327,8 +328,8 @@ fn refusals(response: &HttpResponse) -> Vec<MintRefusal> {
                     .to_owned()
             };
             MintRefusal {
-                code: text("code"),
-                description: text("description"),
+                code: redact(&text("code"), &[jwt]),
+                description: redact(&text("description"), &[jwt]),
             }
         })
         .collect()

@@ -19,7 +19,7 @@ use crate::index::{IndexUrls, ProjectListing, RemoteFile, fetch_listing, fetch_r
 use crate::multipart::multipart_body;
 use crate::oidc::OidcError;
 use crate::retry::RetryPolicy;
-use crate::secret::{SafeUrl, Secret, redact};
+use crate::secret::{SafeUrl, Secret, redact_for_users};
 
 /// Upload credentials: a username (`__token__` for API tokens) and its secret.
 #[derive(Debug, Clone)]
@@ -38,6 +38,12 @@ impl Credentials {
             username: "__token__".to_owned(),
             password: token,
         }
+    }
+
+    /// `text` without the password, its HTTP Basic encoding with this username, or anything
+    /// shaped like a PyPI token.
+    fn redact(&self, text: &str) -> String {
+        redact_for_users(text, &[&self.password], &[&self.username])
     }
 
     fn authorization(&self) -> String {
@@ -549,7 +555,7 @@ fn settle_by_lookup(
             result.status = FileStatus::Failed;
             result.failure = Some(format!(
                 "the upload failed and the index look-up that would tell whether it was stored failed too: {}",
-                redact(&err.to_string(), &[&credentials.password])
+                credentials.redact(&err.to_string())
             ));
             return Some(());
         }
@@ -631,7 +637,7 @@ fn transport_attempt(err: &HttpError, credentials: &Credentials) -> Attempt {
         reason = format!("{reason}: {cause}");
         source = cause.source();
     }
-    let reason = redact(&reason, &[&credentials.password]);
+    let reason = credentials.redact(&reason);
     if err.is_transient() {
         Attempt::Retryable {
             reason,
@@ -670,12 +676,11 @@ fn next_url_after_redirect(
 }
 
 fn classify_response(response: &HttpResponse, credentials: &Credentials) -> Attempt {
-    let secrets = [&credentials.password];
-    let message = redact(&server_message(response), &secrets);
+    let message = credentials.redact(&server_message(response));
     match response.status {
         200..=299 => {
             let warnings = String::from_utf8_lossy(&response.body).trim().to_owned();
-            let warnings = (!warnings.is_empty()).then(|| redact(&warnings, &secrets));
+            let warnings = (!warnings.is_empty()).then(|| credentials.redact(&warnings));
             Attempt::Stored(warnings)
         }
         429 | 500..=599 => Attempt::Retryable {

@@ -185,19 +185,56 @@ pub struct UrlError {
 /// See: pypi-upload.md section 7 item 13.
 #[must_use]
 pub fn redact(text: &str, secrets: &[&Secret]) -> String {
+    redact_for_users(text, secrets, &[])
+}
+
+/// [`redact`], also removing the HTTP Basic encodings of each secret with each of `users` (the
+/// username it is sent with): an index that echoes `Authorization: Basic ...` echoes
+/// `base64(user:password)`, which contains neither the password nor a token shape.
+///
+/// A secret shorter than 4 characters is removed only where it stands alone (between characters
+/// that are not letters or digits): everywhere would mask pieces of ordinary words.
+#[must_use]
+pub fn redact_for_users(text: &str, secrets: &[&Secret], users: &[&str]) -> String {
     let mut out = text.to_owned();
     for secret in secrets {
         let value = secret.expose();
-        if value.len() < 4 {
+        if value.is_empty() {
             continue;
         }
-        out = out.replace(value, "****");
-        for user in ["__token__", ""] {
+        for user in users.iter().copied().chain(["__token__", ""]) {
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{value}"));
             out = out.replace(&basic, "****");
         }
+        out = if value.len() >= 4 {
+            out.replace(value, "****")
+        } else {
+            replace_standalone(&out, value)
+        };
     }
     redact_token_shapes(&out)
+}
+
+/// `text` with each occurrence of `value` that no letter or digit touches replaced by `****`.
+fn replace_standalone(text: &str, value: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut before: Option<char> = None;
+    while let Some(at) = rest.find(value) {
+        let prev = rest[..at].chars().next_back().or(before);
+        let next = rest[at + value.len()..].chars().next();
+        let touches = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        out.push_str(&rest[..at]);
+        if touches(prev) || touches(next) {
+            out.push_str(value);
+        } else {
+            out.push_str("****");
+        }
+        before = value.chars().next_back();
+        rest = &rest[at + value.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces anything shaped like a PyPI API token (`pypi-` followed by base64url text).
@@ -278,6 +315,23 @@ mod tests {
         assert!(ok("http://[::1]:1/"));
         assert!(!ok("http://upload.pypi.org/legacy/"));
         assert!(!ok("http://10.0.0.1/"));
+    }
+
+    #[test]
+    fn redact_removes_basic_form_with_the_username_and_short_passwords() {
+        let long = Secret::new("CANARYpw-7f3k9");
+        let basic = base64::engine::general_purpose::STANDARD.encode("me:CANARYpw-7f3k9");
+        let out = redact_for_users(&format!("header=Basic {basic} ok"), &[&long], &["me"]);
+        assert_eq!(out, "header=Basic **** ok");
+
+        let short = Secret::new("abc");
+        let basic = base64::engine::general_purpose::STANDARD.encode("me:abc");
+        let body = format!("header=Basic {basic} decoded=me:abc pw=abc fabcd abc");
+        let out = redact_for_users(&body, &[&short], &["me"]);
+        assert_eq!(
+            out, "header=Basic **** decoded=me:**** pw=**** fabcd ****",
+            "{out}"
+        );
     }
 
     #[test]

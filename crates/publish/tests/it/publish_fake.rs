@@ -725,6 +725,55 @@ fn a_token_for_another_project_gets_403_and_the_scope_hint() {
     assert!(file.hint.as_deref().unwrap().contains("scoped"));
 }
 
+/// A username and password (not a token) that the index echoes back in its 403 and 500 bodies:
+/// neither the password nor `base64(user:password)` may reach the result, also for a password
+/// too short to be masked everywhere (masked where it stands alone).
+#[test]
+fn canary_username_password_basic_echo_never_appears() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    for password in ["CANARYpw-7f3k9", "abc"] {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("me:{password}"));
+        let fake = FakePypi::start(Auth::Basic {
+            username: "me".into(),
+            password: "the-right-one".into(),
+        });
+        fake.lock().echo_auth = true;
+        let credentials = Credentials {
+            username: "me".to_owned(),
+            password: Secret::new(password),
+        };
+        let index = index(&fake, "/legacy/");
+        let request = PublishRequest {
+            index: &index,
+            project: NAME,
+            credentials: &credentials,
+            artifacts: &artifacts,
+            retry: fast_retry(),
+            poll: fast_poll(),
+        };
+        let report = publish(&client(), &request, &NoReporter).unwrap();
+        assert_eq!(report.files[0].status, FileStatus::Failed);
+        let rendered = format!("{report:?} {}", serde_json::to_string(&report).unwrap());
+        // The echo happened (so the check below is not vacuous), masked.
+        assert!(
+            rendered.contains("request had Authorization: Basic ****"),
+            "{rendered}"
+        );
+        assert!(
+            !rendered.contains(&basic),
+            "{password}: Basic form leaked: {rendered}"
+        );
+        if password.len() >= 4 {
+            assert!(
+                !rendered.contains(password),
+                "{password} leaked: {rendered}"
+            );
+        }
+    }
+}
+
 /// See: field-failures C16, C17; pypi-upload.md section 7 item 13. Every error path here runs
 /// with the canary password; neither it nor its Basic encoding may appear in any result, error,
 /// Debug or JSON rendering, even when the server echoes the Authorization header.
