@@ -151,6 +151,13 @@ impl Config {
                 "`workspace.metadata.pyship.dist-dir` is the workspace root: expected a directory pyship owns, such as `target/pyship/dist`"
             );
         }
+        if project.starts_with(&dist_dir) {
+            bail!(
+                "`workspace.metadata.pyship.dist-dir` is `{}`, which holds the project `{}`: the dist dir is emptied before each build and left out of the clean-tree gate; expected a directory pyship owns, such as `target/pyship/dist`",
+                dist_dir.display(),
+                project.display()
+            );
+        }
         let target = match raw.target.as_deref() {
             None => Target::Pypi,
             Some(value) => value
@@ -171,7 +178,7 @@ impl Config {
             dist_dir: root.join(dist_dir),
             root,
             release_branch,
-            tag_prefix: raw.tag_prefix.unwrap_or_else(|| "v".to_owned()),
+            tag_prefix: tag_prefix(raw.tag_prefix.unwrap_or_else(|| "v".to_owned()))?,
             target,
             remote,
             build_command: raw.build_command,
@@ -307,6 +314,33 @@ fn github_url(key: &str, value: &str) -> anyhow::Result<Url> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// The tag prefix must make a valid tag name with a version after it (`git check-ref-format`'s
+/// rules that a prefix can break); empty is fine (`1.2.0`).
+fn tag_prefix(prefix: String) -> anyhow::Result<String> {
+    let bad_char = prefix
+        .chars()
+        .find(|&c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'));
+    let problem = if let Some(c) = bad_char {
+        Some(format!(
+            "holds {c:?}, which git does not allow in a tag name"
+        ))
+    } else if prefix.contains("..") || prefix.contains("@{") || prefix.contains("//") {
+        Some("holds `..`, `@{` or `//`, which git does not allow in a tag name".to_owned())
+    } else if prefix.starts_with(['/', '.', '-']) || prefix.contains("/.") {
+        Some("starts a path component with `/`, `.` or `-`, which git does not allow".to_owned())
+    } else if prefix.contains(".lock/") {
+        Some("ends a path component with `.lock`, which git does not allow".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => bail!(
+            "`workspace.metadata.pyship.tag-prefix` is {prefix:?}: it {problem}; expected a prefix such as `v` or `release/`"
+        ),
+        None => Ok(prefix),
+    }
 }
 
 fn non_empty(key: &str, value: Option<String>, default: &str) -> anyhow::Result<String> {
@@ -546,6 +580,59 @@ mod tests {
             );
             assert!(!message.contains("pw@"), "{message}");
         }
+    }
+
+    #[test]
+    fn tag_prefix_must_make_a_git_tag_name() {
+        for ok in ["v", "", "release/v", "pkg-"] {
+            let raw = RawConfig {
+                tag_prefix: Some(ok.to_owned()),
+                ..RawConfig::default()
+            };
+            assert_eq!(config(raw).unwrap().tag_prefix, ok);
+        }
+        for bad in [
+            "bad tag~^:",
+            "v ",
+            "a..b",
+            "/v",
+            ".v",
+            "-v",
+            "x/.y",
+            "v@{",
+            "v\\",
+            "x.lock/v",
+        ] {
+            let raw = RawConfig {
+                tag_prefix: Some(bad.to_owned()),
+                ..RawConfig::default()
+            };
+            let message = format!("{:#}", config(raw).unwrap_err());
+            assert!(
+                message.contains("`workspace.metadata.pyship.tag-prefix`")
+                    && message.contains("expected a prefix"),
+                "{bad}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn err_dist_dir_holding_the_project() {
+        for dist in ["examples/demo", "examples", "./examples/demo/"] {
+            let raw = RawConfig {
+                project: Some("examples/demo".to_owned()),
+                dist_dir: Some(dist.to_owned()),
+                ..RawConfig::default()
+            };
+            let message = format!("{:#}", config(raw).unwrap_err());
+            assert!(message.contains("holds the project"), "{dist}: {message}");
+        }
+        let raw = RawConfig {
+            project: Some("examples/demo".to_owned()),
+            dist_dir: Some("examples/demo/dist".to_owned()),
+            ..RawConfig::default()
+        };
+        assert!(config(raw).is_ok());
     }
 
     #[test]

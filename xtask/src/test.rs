@@ -15,8 +15,9 @@ use crate::deep;
 use crate::python::Venv;
 
 /// What the tests need in their venv: the build frontend and backend the example uses, the reST
-/// renderer PyPI uses, the auditors of the deep checks, and the peers the benchmark compares against. Pinned so that every machine
-/// tests against the same tools; `flit_core` stays below 4 as the example's build-system requires.
+/// renderer PyPI uses and the peers the benchmark compares against (the deep checks' auditors
+/// are added in `run`). Pinned so that every machine tests against the same tools; `flit_core`
+/// stays below 4 as the example's build-system requires.
 pub(crate) const TEST_REQUIREMENTS: &[&str] = &[
     "build==1.6.1",
     "flit_core==3.12.0",
