@@ -289,8 +289,9 @@ pub fn upload_hint(status: u16, message: &str) -> Option<&'static str> {
             "the index accepts only API tokens: use the username `__token__` and a `pypi-` token"
         }
         403 => {
-            "the credentials are not allowed to upload to this project: check that the token is scoped to it (https://pypi.org/help/#invalid-auth)"
+            "the credentials are not allowed to upload to this project: with a PyPI-style token, check that it is scoped to the project (https://pypi.org/help/#invalid-auth); with a username, check the password and that the account may upload here"
         }
+        401 => "the index did not accept the credentials: check the username and password or token it was given",
         400 if lower.contains("previously used") => {
             "this file name belonged to a deleted file and can never be reused: release a new version (https://pypi.org/help/#file-name-reuse)"
         }
@@ -382,6 +383,17 @@ mod tests {
             upload_hint(405, "Method Not Allowed")
                 .unwrap()
                 .contains("/simple/")
+        );
+        // pypiserver and other indexes with accounts: the hint speaks of passwords too.
+        assert!(
+            upload_hint(403, "Forbidden")
+                .unwrap()
+                .contains("with a username, check the password")
+        );
+        assert!(
+            upload_hint(401, "Unauthorized")
+                .unwrap()
+                .contains("did not accept the credentials")
         );
         assert_eq!(upload_hint(400, "Invalid distribution file."), None);
     }
