@@ -270,7 +270,32 @@ fn permissions_gate(client: &GitHubClient, kind: TokenKind) -> Gate {
                 )
             }
         }
-        Ok(Answer::Unknown { reason, .. }) => Gate::unknown(PERMISSIONS, reason),
+        Ok(Answer::Unknown { reason, evidence }) => {
+            let said = evidence.last().map_or_else(String::new, |answer| {
+                let message = if answer.excerpt.trim().is_empty() {
+                    "no message".to_owned()
+                } else {
+                    answer.excerpt.trim().to_owned()
+                };
+                format!(
+                    " (`{}` answered HTTP {}: {message})",
+                    answer.request, answer.status
+                )
+            });
+            // 401 is GitHub saying the token is no credential at all: the release would stop at
+            // its first call, so this is a failure, not a gap in what could be checked.
+            if evidence.iter().any(|answer| answer.status == 401) {
+                Gate::fail(
+                    PERMISSIONS,
+                    format!(
+                        "GitHub does not accept the token{said}: it is invalid, expired or revoked; expected a token with write access to `{}`",
+                        client.repo_slug()
+                    ),
+                )
+            } else {
+                Gate::unknown(PERMISSIONS, format!("{reason}{said}"))
+            }
+        }
         Err(err) => Gate::unknown(PERMISSIONS, format!("GitHub did not answer: {err}")),
     }
 }

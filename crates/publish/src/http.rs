@@ -291,7 +291,9 @@ pub fn upload_hint(status: u16, message: &str) -> Option<&'static str> {
         403 => {
             "the credentials are not allowed to upload to this project: with a PyPI-style token, check that it is scoped to the project (https://pypi.org/help/#invalid-auth); with a username, check the password and that the account may upload here"
         }
-        401 => "the index did not accept the credentials: check the username and password or token it was given",
+        401 => {
+            "the index did not accept the credentials: check the username and password or token it was given"
+        }
         400 if lower.contains("previously used") => {
             "this file name belonged to a deleted file and can never be reused: release a new version (https://pypi.org/help/#file-name-reuse)"
         }

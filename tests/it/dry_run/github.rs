@@ -313,5 +313,12 @@ fn dry_run_github_refused_token_is_never_passed() {
         let (verdict, evidence) = super::gate(&run, name);
         assert_ne!(verdict, "PASS", "gate `{name}`: {evidence}");
     }
-    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    // A 401 is a token that is no credential: FAIL, saying so, with what GitHub answered.
+    let (verdict, evidence) = super::gate(&run, "github-permissions");
+    assert_eq!(verdict, "FAIL", "{evidence}");
+    assert!(
+        evidence.contains("does not accept the token") && evidence.contains("answered HTTP 401"),
+        "{evidence}"
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
 }
