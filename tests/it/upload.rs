@@ -410,6 +410,54 @@ fn dry_run_against_the_index_lists_present_and_absent_files() {
     assert_eq!(server.stored(), vec![WHEEL.to_owned()]);
 }
 
+/// A private index (pypiserver asking for the credentials on reads too): the look-ups before
+/// and after the upload send the upload credentials to its simple API, so the dry run, the
+/// upload, its proof and a re-run all work; without a credential the look-up's 401 says that it
+/// sent none.
+#[test]
+fn private_index_look_ups_carry_the_credentials() {
+    let server = Pypiserver::start_private();
+    let repo = TestRepo::new();
+    let url = server.upload_url();
+    let login = [("PYSHIP_INDEX_PASSWORD", PASSWORD)];
+
+    let run = xtask(&repo, "dry-run", &["--index-url", &url], &[]);
+    let evidence = gate(&run, "index-files-absent", "UNKNOWN");
+    assert!(
+        evidence.contains("HTTP 401") && evidence.contains("this look-up sent no credentials"),
+        "{evidence}"
+    );
+
+    let run = xtask(
+        &repo,
+        "dry-run",
+        &["--index-url", &url, "--username", USER],
+        &login,
+    );
+    let evidence = gate(&run, "index-files-absent", "PASS");
+    assert!(
+        evidence.contains(&format!("absent: `{WHEEL}`, `{SDIST}`")),
+        "{evidence}"
+    );
+
+    let dist = repo.root.join("target/pyship/dist");
+    for round in ["upload", "re-run"] {
+        let run = upload(&repo, &server, &[&dist], PASSWORD);
+        assert_eq!(run.code, Some(0), "{round}: {}", run.stderr);
+        let document = json(&run);
+        let expected = if round == "upload" {
+            "uploaded"
+        } else {
+            "already-present"
+        };
+        for (name, status, _) in statuses(&document) {
+            assert_eq!(status, expected, "{round}: {name}: {document:#}");
+        }
+        assert_no_canary(&repo, &run);
+    }
+    assert_eq!(server.stored(), [WHEEL, SDIST]);
+}
+
 /// The evidence of gate `name`, asserting its verdict.
 fn gate(run: &Run, name: &str, verdict: &str) -> String {
     let line = run

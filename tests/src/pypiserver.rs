@@ -48,9 +48,21 @@ pub struct Pypiserver {
 }
 
 impl Pypiserver {
-    /// Starts a server with an empty package directory and waits until it listens.
+    /// Starts a server with an empty package directory and waits until it listens. Uploads need
+    /// the htpasswd credentials; reads are open.
     #[must_use]
     pub fn start() -> Pypiserver {
+        Pypiserver::start_with_auth("update")
+    }
+
+    /// As [`Pypiserver::start`], but reads (the simple index, downloads) need the credentials
+    /// too, as on a private index.
+    #[must_use]
+    pub fn start_private() -> Pypiserver {
+        Pypiserver::start_with_auth("download,list,update")
+    }
+
+    fn start_with_auth(authenticated: &str) -> Pypiserver {
         let venv = venv();
         let config = tempfile::tempdir().expect("temp dir");
         let htpasswd = config.path().join("htpasswd");
@@ -68,7 +80,7 @@ impl Pypiserver {
         let port = free_port();
         let child = Command::new(venv.join("bin/pypi-server"))
             .args(["run", "-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-a", "update", "-P"])
+            .args(["-a", authenticated, "-P"])
             .arg(&htpasswd)
             .args(["--disable-fallback", "--log-stream", "none"])
             .arg(packages.path())

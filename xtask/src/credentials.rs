@@ -285,4 +285,13 @@ impl CredentialProvider for Provider<'_> {
             }
         }
     }
+
+    /// Plain credentials may read a private index too; a PyPI token is narrowed for uploads
+    /// only, and a trusted publisher's token is minted for them.
+    fn read_credentials(&self) -> Option<Credentials> {
+        match self {
+            Provider::Plain(credentials) => credentials.read_credentials(),
+            Provider::Trusted(_) | Provider::Narrowing { .. } => None,
+        }
+    }
 }

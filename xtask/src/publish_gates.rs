@@ -48,7 +48,8 @@ pub(crate) fn dry_run_gates(config: &Config, args: &IndexArgs, built: &[PathBuf]
             index.simple
         ),
     )];
-    gates.extend(credentials::resolve(&index, args.username.as_deref(), &project).gates);
+    let resolution = credentials::resolve(&index, args.username.as_deref(), &project);
+    gates.extend(resolution.gates);
 
     let artifacts: Result<Vec<LocalArtifact>, String> = built
         .iter()
@@ -67,12 +68,17 @@ pub(crate) fn dry_run_gates(config: &Config, args: &IndexArgs, built: &[PathBuf]
             return gates;
         }
     };
-    // Look-ups send no credentials; this placeholder is never sent anywhere.
+    // Look-ups send the credential only to a private index's own simple API (as `upload`
+    // does); with none found, or for PyPI, this empty placeholder is never sent anywhere.
     let unused = Credentials::token(Secret::new(String::new()));
+    let credentials = match &resolution.source {
+        Some(credentials::Source::Plain(plain)) => plain,
+        _ => &unused,
+    };
     let request = PublishRequest {
         index: &index,
         project: &project,
-        credentials: &unused,
+        credentials,
         artifacts: &artifacts,
         retry: RetryPolicy::standard(),
         poll: PollPolicy::standard(),

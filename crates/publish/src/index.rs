@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::LookupError;
 use crate::http::{HttpClient, HttpResponse, server_message};
-use crate::secret::SafeUrl;
+use crate::secret::{SafeUrl, Secret};
 use crate::token::IndexSite;
 
 /// Where an index takes uploads and serves listings.
@@ -91,10 +91,14 @@ const SIMPLE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vn
 const MAX_REDIRECTS: usize = 5;
 
 /// Fetches a project's listing. 404 is an empty listing; other non-200 statuses are errors.
+///
+/// `authorization` is an `Authorization` header value for an index that wants credentials to
+/// read (a private index); it is sent to `simple`'s origin only, redirects included.
 pub fn fetch_listing(
     client: &HttpClient,
     simple: &SafeUrl,
     project: &str,
+    authorization: Option<&Secret>,
 ) -> Result<ProjectListing, LookupError> {
     let normalized = pyship_verify::filename::normalize_name(project);
     let url = simple
@@ -103,15 +107,23 @@ pub fn fetch_listing(
             url: simple.clone(),
             reason: err.to_string(),
         })?;
-    let (url, response) = get_following(client, &url, SIMPLE_ACCEPT)?;
+    let (url, response) = get_following(client, &url, SIMPLE_ACCEPT, authorization)?;
     match response.status {
         200 => parse_listing(&url, &response),
         404 => Ok(ProjectListing::default()),
-        status => Err(LookupError::Status {
-            message: server_message(&response),
-            url,
-            status,
-        }),
+        status => {
+            let mut message = server_message(&response);
+            if matches!(status, 401 | 403) && authorization.is_none() {
+                message.push_str(
+                    " (this look-up sent no credentials: they go only to a simple API on the upload URL's host, and never to PyPI's)",
+                );
+            }
+            Err(LookupError::Status {
+                message,
+                url,
+                status,
+            })
+        }
     }
 }
 
@@ -120,10 +132,16 @@ fn get_following(
     client: &HttpClient,
     url: &SafeUrl,
     accept: &str,
+    authorization: Option<&Secret>,
 ) -> Result<(SafeUrl, HttpResponse), LookupError> {
+    let headers: Vec<(&str, String)> = authorization
+        .map(|value| ("Authorization", value.expose().to_owned()))
+        .into_iter()
+        .collect();
     let mut url = url.clone();
     for _ in 0..MAX_REDIRECTS {
-        let response = client.get(&url, accept)?;
+        // Only same-origin redirects are followed (below), so the header stays with its origin.
+        let response = client.get_with_headers(&url, accept, &headers)?;
         if !(300..400).contains(&response.status) {
             return Ok((url, response));
         }
@@ -311,7 +329,7 @@ pub fn fetch_release_json(
             url: json_api.clone(),
             reason: err.to_string(),
         })?;
-    let (url, response) = get_following(client, &url, "application/json")?;
+    let (url, response) = get_following(client, &url, "application/json", None)?;
     match response.status {
         200 => parse_release_json(&url, &response.body).map(Some),
         404 => Ok(None),

@@ -59,12 +59,34 @@ impl Credentials {
 pub trait CredentialProvider {
     /// The credentials to send the next file with.
     fn credentials(&self) -> Result<Credentials, OidcError>;
+
+    /// Credentials that may also be sent to read the index (a private index wants them for its
+    /// simple API), when the provider has fixed ones. A trusted publisher has none: minting a
+    /// token to read is not worth it, and PyPI's simple API is public.
+    fn read_credentials(&self) -> Option<Credentials> {
+        None
+    }
 }
 
 impl CredentialProvider for Credentials {
     fn credentials(&self) -> Result<Credentials, OidcError> {
         Ok(self.clone())
     }
+
+    fn read_credentials(&self) -> Option<Credentials> {
+        (!self.password.expose().is_empty()).then(|| self.clone())
+    }
+}
+
+/// The `Authorization` header for the index's simple API: the upload credentials, when the
+/// simple API is on the upload URL's origin and the index is no PyPI or TestPyPI deployment
+/// (whose simple API is public and whose tokens go to the upload host only).
+fn read_authorization(request: &PublishRequest<'_>) -> Option<Secret> {
+    if request.index.site.is_some() || !request.index.simple.same_origin(&request.index.upload) {
+        return None;
+    }
+    let credentials = request.credentials.read_credentials()?;
+    Some(Secret::new(credentials.authorization()))
 }
 
 /// How long to wait for uploaded files to show up in the index.
@@ -350,8 +372,14 @@ fn lookup(
     client: &HttpClient,
     request: &PublishRequest<'_>,
 ) -> Result<ProjectListing, PublishError> {
-    fetch_listing(client, &request.index.simple, request.project)
-        .map_err(|source| lookup_error(request, source))
+    let authorization = read_authorization(request);
+    fetch_listing(
+        client,
+        &request.index.simple,
+        request.project,
+        authorization.as_ref(),
+    )
+    .map_err(|source| lookup_error(request, source))
 }
 
 fn lookup_error(request: &PublishRequest<'_>, source: LookupError) -> PublishError {
@@ -549,7 +577,13 @@ fn settle_by_lookup(
     artifact: &LocalArtifact,
     result: &mut FileResult,
 ) -> Option<()> {
-    let listing = match fetch_listing(client, &request.index.simple, request.project) {
+    let authorization = read_authorization(request);
+    let listing = match fetch_listing(
+        client,
+        &request.index.simple,
+        request.project,
+        authorization.as_ref(),
+    ) {
         Ok(listing) => listing,
         Err(err) => {
             result.status = FileStatus::Failed;

@@ -725,6 +725,72 @@ fn a_token_for_another_project_gets_403_and_the_scope_hint() {
     assert!(file.hint.as_deref().unwrap().contains("scoped"));
 }
 
+/// Look-ups carry the upload credentials only to a simple API on the upload URL's origin of an
+/// index that is no PyPI deployment: a private index needs them to read; PyPI's simple API is
+/// public and its token is for the upload host alone; another host never gets them.
+#[test]
+fn look_ups_send_credentials_only_to_the_upload_origin_of_other_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = artifacts(dir.path());
+    let gets_with_auth = |fake: &FakePypi| {
+        let seen = fake.lock().seen.clone();
+        let gets: Vec<_> = seen.iter().filter(|s| s.method == "GET").collect();
+        assert!(!gets.is_empty(), "no look-up was made");
+        gets.iter()
+            .filter(|s| s.header("authorization").is_some())
+            .count()
+    };
+    let publish_with = |index: &IndexUrls, credentials: &Credentials| {
+        let request = PublishRequest {
+            index,
+            project: NAME,
+            credentials,
+            artifacts: &artifacts,
+            retry: fast_retry(),
+            poll: fast_poll(),
+        };
+        publish(&client(), &request, &NoReporter).unwrap()
+    };
+    let me = Credentials {
+        username: "me".to_owned(),
+        password: Secret::new("secret-pw"),
+    };
+
+    // A private index: every look-up (before, and the proof after) carries them.
+    let private = FakePypi::start(Auth::Basic {
+        username: "me".into(),
+        password: "secret-pw".into(),
+    });
+    let report = publish_with(&index(&private, "/legacy/"), &me);
+    assert!(report.is_complete(), "{report:?}");
+    let n_gets = private.n_gets();
+    assert_eq!(gets_with_auth(&private), n_gets);
+
+    // The simple API on another origin: none of its look-ups carries them.
+    let upload_host = FakePypi::start(Auth::Basic {
+        username: "me".into(),
+        password: "secret-pw".into(),
+    });
+    let other = FakePypi::start(Auth::Basic {
+        username: "me".into(),
+        password: "secret-pw".into(),
+    });
+    let mut split = index(&upload_host, "/legacy/");
+    split.simple = SafeUrl::parse(&other.url("/simple/")).unwrap();
+    let _ = publish_with(&split, &me);
+    assert_eq!(gets_with_auth(&other), 0);
+
+    // A PyPI deployment: the token goes to the upload endpoint only.
+    let pypi = FakePypi::start(Auth::Basic {
+        username: "__token__".into(),
+        password: PASSWORD.into(),
+    });
+    let mut site = index(&pypi, "/legacy/");
+    site.site = Some(pyship_publish::token::IndexSite::PyPI);
+    let _ = publish_with(&site, &Credentials::token(Secret::new(PASSWORD)));
+    assert_eq!(gets_with_auth(&pypi), 0);
+}
+
 /// A username and password (not a token) that the index echoes back in its 403 and 500 bodies:
 /// neither the password nor `base64(user:password)` may reach the result, also for a password
 /// too short to be masked everywhere (masked where it stands alone).
