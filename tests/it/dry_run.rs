@@ -430,6 +430,19 @@ fn dry_run_bad_project_setting_exits_2_naming_key_and_expectation() {
             "{line}: gates ran:\n{}",
             run.stderr
         );
+        // With `--format json`, stdout holds a document with the error all the same.
+        let run = dry_run(&repo, &["--format=json"]);
+        assert_eq!(run.code, Some(2), "{line}: stderr:\n{}", run.stderr);
+        let document: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|err| panic!("{line}: no JSON ({err}): {}", run.stdout));
+        assert_eq!(document["exit_status"], 2, "{document:#}");
+        assert!(
+            document["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(expected),
+            "{document:#}"
+        );
     }
 }
 

@@ -53,7 +53,23 @@ struct Step {
 }
 
 pub(crate) fn run(args: &DryRunArgs, manifest_path: Option<&Path>) -> anyhow::Result<ExitStatus> {
-    let config = Config::load(manifest_path)?;
+    let config = match Config::load(manifest_path) {
+        Ok(config) => config,
+        Err(err) => {
+            // With `--format json`, stdout still holds a document, as for `verify` and `upload`.
+            if args.format == Format::Json {
+                let message = crate::redact::token_shapes(&format!("{err:#}")).into_owned();
+                let document = json!({
+                    "schema_version": verify::JSON_SCHEMA_VERSION,
+                    "command": "dry-run",
+                    "error": message,
+                    "exit_status": ExitStatus::Error as u8,
+                });
+                println!("{}", serde_json::to_string_pretty(&document)?);
+            }
+            return Err(err);
+        }
+    };
     eprintln!(
         "dry-run of `{}` (nothing is written outside `target/`)",
         config.project.display()

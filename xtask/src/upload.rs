@@ -416,7 +416,7 @@ fn print_incomplete(report: &PublishReport, index: &IndexUrls) {
         }
     };
     eprintln!(
-        "error: the release is incomplete: the index refused a file mid-batch\n  live on the index now: {}\n  not on the index: {}",
+        "error: the release is incomplete: a file was not uploaded (refused by the index, or its credentials could not be obtained: the reason is shown with the file above)\n  live on the index now: {}\n  not on the index: {}",
         quote(report.live()),
         quote(report.remaining())
     );
