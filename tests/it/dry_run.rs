@@ -446,6 +446,34 @@ fn dry_run_bad_project_setting_exits_2_naming_key_and_expectation() {
     }
 }
 
+/// The dist dir is left out of clean-tree for untracked output only: with a dist dir configured
+/// over sources, an edit to a tracked file there still fails the gate.
+#[test]
+fn dry_run_dist_dir_over_sources_hides_no_tracked_change() {
+    let repo = TestRepo::new();
+    let manifest = repo.read("Cargo.toml");
+    let moved = manifest.replace(
+        "dist-dir = \"target/pyship/dist\"",
+        "dist-dir = \"examples/demo/src\"",
+    );
+    assert_ne!(moved, manifest);
+    repo.write("Cargo.toml", &moved);
+    repo.commit_all("Build into the sources");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let module = "examples/demo/src/pyship_demo/__init__.py";
+    let text = repo.read(module);
+    repo.write(module, &format!("{text}# edited\n"));
+
+    let run = dry_run(&repo, &[]);
+
+    let evidence = assert_fails_on(&run, "clean-tree");
+    assert!(
+        evidence.contains(&format!("` M {module}`"))
+            || evidence.contains(&format!("`M  {module}`")),
+        "{evidence}"
+    );
+}
+
 #[test]
 fn dry_run_keeps_foreign_files_in_dist_dir_and_fails_build() {
     let repo = TestRepo::new();

@@ -318,7 +318,7 @@ fn route(request: &Request, form: Option<&Form>, state: &Arc<Mutex<State>>) -> O
             "text/html",
             "<title>405 Method Not Allowed</title>",
         )),
-        ("GET", p) if p.starts_with("/simple/") => Some(simple(p, state)),
+        ("GET", p) if p.starts_with("/simple/") => Some(simple(p, request, state)),
         ("GET", p) if p.starts_with("/pypi/") => Some(json_api(p, state)),
         _ => Some(Response::new(404, "text/plain", "not found")),
     }
@@ -532,10 +532,24 @@ fn validate(form: &Form) -> Result<Stored, String> {
     })
 }
 
-fn simple(path: &str, state: &Arc<Mutex<State>>) -> Response {
+fn simple(path: &str, request: &Request, state: &Arc<Mutex<State>>) -> Response {
     let state = state.lock().unwrap();
     if let Some(status) = state.simple_status {
-        return Response::new(status, "text/html", format!("<title>{status} Nope</title>"));
+        let echo = if state.echo_auth {
+            let auth = request
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                .map_or("", |(_, value)| value.as_str());
+            format!(" (request had Authorization: {auth})")
+        } else {
+            String::new()
+        };
+        return Response::new(
+            status,
+            "text/html",
+            format!("<title>{status} Nope{echo}</title>"),
+        );
     }
     let project = path.trim_start_matches("/simple/").trim_end_matches('/');
     let files: Vec<&Stored> = state

@@ -196,7 +196,7 @@ impl Config {
                     .map(|value| github_url("github-upload-url", &value))
                     .transpose()?,
             },
-            index_url: raw.index_url,
+            index_url: raw.index_url.map(|value| index_url(&value)).transpose()?,
             deep: DeepChecks::from_names(raw.deep.as_deref().unwrap_or_default())?,
             toplevel: raw.toplevel,
         })
@@ -314,6 +314,27 @@ fn github_url(key: &str, value: &str) -> anyhow::Result<Url> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// `index-url`: an HTTP(S) URL without a password (passwords come from `PYSHIP_INDEX_PASSWORD`
+/// only, C17). The message shows the URL with any password masked.
+fn index_url(value: &str) -> anyhow::Result<String> {
+    const KEY: &str = "`workspace.metadata.pyship.index-url`";
+    let Ok(mut url) = Url::parse(value.trim()) else {
+        bail!(
+            "{KEY} is not a URL; expected the index's upload URL, such as `https://upload.example.org/legacy/`"
+        );
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("****"));
+        bail!(
+            "{KEY} `{url}` carries a password: expected a URL without credentials; pass `--username` and set `PYSHIP_INDEX_PASSWORD`"
+        );
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{KEY} `{url}` is not an HTTP(S) URL; expected the index's upload URL");
+    }
+    Ok(value.trim().to_owned())
 }
 
 /// The tag prefix must make a valid tag name with a version after it (`git check-ref-format`'s
@@ -579,6 +600,27 @@ mod tests {
                 "{message}"
             );
             assert!(!message.contains("pw@"), "{message}");
+        }
+    }
+
+    #[test]
+    fn err_index_url_with_password_or_not_http() {
+        for (value, expected) in [
+            ("https://me:CANARYpw@host/legacy/", "carries a password"),
+            ("ftp://host/", "not an HTTP(S) URL"),
+            ("not a url", "is not a URL"),
+        ] {
+            let raw = RawConfig {
+                index_url: Some(value.to_owned()),
+                ..RawConfig::default()
+            };
+            let message = format!("{:#}", config(raw).unwrap_err());
+            assert!(
+                message.contains("`workspace.metadata.pyship.index-url`")
+                    && message.contains(expected),
+                "{value}: {message}"
+            );
+            assert!(!message.contains("CANARYpw"), "{message}");
         }
     }
 

@@ -160,14 +160,20 @@ pub(crate) fn release_branch(config: &Config) -> Gate {
 /// the dist dir), listing every offending path with its status (C23).
 pub(crate) fn clean_tree(config: &Config) -> Gate {
     const NAME: &str = "clean-tree";
+    /// Paths listed before the rest are only counted.
+    const SHOWN: usize = 50;
     let entries = match git::status(&config.root) {
         Ok(entries) => entries,
         Err(err) => return Gate::fail(NAME, format!("cannot read the tree's status: {err:#}")),
     };
     let excluded = excluded_prefixes(config);
+    // Only untracked output is excluded: a change to a file git tracks counts wherever it is,
+    // so a dist dir configured over sources cannot hide an edit.
     let offending: Vec<_> = entries
         .iter()
-        .filter(|entry| !excluded.iter().any(|prefix| entry.path.starts_with(prefix)))
+        .filter(|entry| {
+            entry.code != "??" || !excluded.iter().any(|prefix| entry.path.starts_with(prefix))
+        })
         .map(|entry| format!("`{} {}`", entry.code, entry.path))
         .collect();
     let exclusions = excluded.join("`, `");
@@ -177,12 +183,18 @@ pub(crate) fn clean_tree(config: &Config) -> Gate {
             format!("no changed or untracked files (pyship's output `{exclusions}` excluded)"),
         );
     }
+    let more = offending.len().saturating_sub(SHOWN);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
     Gate::fail(
         NAME,
         format!(
-            "{} path(s) changed or untracked: {} (pyship's output `{exclusions}` excluded)",
+            "{} path(s) changed or untracked: {}{more} (untracked output under `{exclusions}` excluded)",
             offending.len(),
-            offending.join(", ")
+            offending[..offending.len().min(SHOWN)].join(", ")
         ),
     )
 }

@@ -78,15 +78,51 @@ impl CredentialProvider for Credentials {
     }
 }
 
-/// The `Authorization` header for the index's simple API: the upload credentials, when the
-/// simple API is on the upload URL's origin and the index is no PyPI or TestPyPI deployment
-/// (whose simple API is public and whose tokens go to the upload host only).
-fn read_authorization(request: &PublishRequest<'_>) -> Option<Secret> {
+/// The credentials for the index's simple API: the upload credentials, when the simple API is
+/// on the upload URL's origin and the index is no PyPI or TestPyPI deployment (whose simple API
+/// is public and whose tokens go to the upload host only).
+fn read_credentials(request: &PublishRequest<'_>) -> Option<Credentials> {
     if request.index.site.is_some() || !request.index.simple.same_origin(&request.index.upload) {
         return None;
     }
-    let credentials = request.credentials.read_credentials()?;
-    Some(Secret::new(credentials.authorization()))
+    request.credentials.read_credentials()
+}
+
+/// Looks the project up, with the read credentials where they apply; what the index says back
+/// is redacted of them (an index may echo the `Authorization` header in its error page).
+fn fetch_listing_as(
+    client: &HttpClient,
+    request: &PublishRequest<'_>,
+) -> Result<ProjectListing, LookupError> {
+    let credentials = read_credentials(request);
+    let authorization = credentials
+        .as_ref()
+        .map(|credentials| Secret::new(credentials.authorization()));
+    let result = fetch_listing(
+        client,
+        &request.index.simple,
+        request.project,
+        authorization.as_ref(),
+    );
+    match (result, &credentials) {
+        (Err(err), Some(credentials)) => Err(match err {
+            LookupError::Status {
+                url,
+                status,
+                message,
+            } => LookupError::Status {
+                url,
+                status,
+                message: credentials.redact(&message),
+            },
+            LookupError::Parse { url, reason } => LookupError::Parse {
+                url,
+                reason: credentials.redact(&reason),
+            },
+            other => other,
+        }),
+        (result, _) => result,
+    }
 }
 
 /// How long to wait for uploaded files to show up in the index.
@@ -372,14 +408,7 @@ fn lookup(
     client: &HttpClient,
     request: &PublishRequest<'_>,
 ) -> Result<ProjectListing, PublishError> {
-    let authorization = read_authorization(request);
-    fetch_listing(
-        client,
-        &request.index.simple,
-        request.project,
-        authorization.as_ref(),
-    )
-    .map_err(|source| lookup_error(request, source))
+    fetch_listing_as(client, request).map_err(|source| lookup_error(request, source))
 }
 
 fn lookup_error(request: &PublishRequest<'_>, source: LookupError) -> PublishError {
@@ -577,13 +606,7 @@ fn settle_by_lookup(
     artifact: &LocalArtifact,
     result: &mut FileResult,
 ) -> Option<()> {
-    let authorization = read_authorization(request);
-    let listing = match fetch_listing(
-        client,
-        &request.index.simple,
-        request.project,
-        authorization.as_ref(),
-    ) {
+    let listing = match fetch_listing_as(client, request) {
         Ok(listing) => listing,
         Err(err) => {
             result.status = FileStatus::Failed;

@@ -206,6 +206,16 @@ pub fn redact_for_users(text: &str, secrets: &[&Secret], users: &[&str]) -> Stri
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{value}"));
             out = out.replace(&basic, "****");
         }
+        // The forms an echo may take: percent-encoded (a URL or form), JSON-escaped, base64.
+        for form in [
+            percent_encoded(value),
+            json_escaped(value),
+            base64::engine::general_purpose::STANDARD.encode(value),
+        ] {
+            if form != value && form.len() >= 4 {
+                out = out.replace(&form, "****");
+            }
+        }
         out = if value.len() >= 4 {
             out.replace(value, "****")
         } else {
@@ -213,6 +223,29 @@ pub fn redact_for_users(text: &str, secrets: &[&Secret], users: &[&str]) -> Stri
         };
     }
     redact_token_shapes(&out)
+}
+
+/// `value` with every byte but RFC 3986's unreserved characters percent-encoded.
+fn percent_encoded(value: &str) -> String {
+    use std::fmt::Write as _;
+    value.bytes().fold(String::new(), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+        out
+    })
+}
+
+/// `value` as it stands inside a JSON string.
+fn json_escaped(value: &str) -> String {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_owned()
 }
 
 /// `text` with each occurrence of `value` that no letter or digit touches replaced by `****`.
@@ -332,6 +365,20 @@ mod tests {
             out, "header=Basic **** decoded=me:**** pw=**** fabcd ****",
             "{out}"
         );
+    }
+
+    #[test]
+    fn redact_removes_encoded_forms_of_the_secret() {
+        let secret = Secret::new("CANARY p@ss\"w/rd");
+        let encoded = [
+            "CANARY%20p%40ss%22w%2Frd".to_owned(),
+            "CANARY p@ss\\\"w/rd".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode("CANARY p@ss\"w/rd"),
+        ];
+        for form in &encoded {
+            let out = redact(&format!("echo: {form} ok"), &[&secret]);
+            assert_eq!(out, "echo: **** ok", "{form}");
+        }
     }
 
     #[test]

@@ -821,12 +821,22 @@ fn canary_username_password_basic_echo_never_appears() {
         };
         let report = publish(&client(), &request, &NoReporter).unwrap();
         assert_eq!(report.files[0].status, FileStatus::Failed);
-        let rendered = format!("{report:?} {}", serde_json::to_string(&report).unwrap());
+        let mut rendered = format!("{report:?} {}", serde_json::to_string(&report).unwrap());
         // The echo happened (so the check below is not vacuous), masked.
         assert!(
             rendered.contains("request had Authorization: Basic ****"),
             "{rendered}"
         );
+        // The look-up carries the credentials on this index, and its error page may echo them.
+        fake.lock().simple_status = Some(401);
+        let err = publish(&client(), &request, &NoReporter).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(
+            shown.contains("status: 401")
+                && shown.contains("request had Authorization: Basic ****"),
+            "{shown}"
+        );
+        rendered.push_str(&shown);
         assert!(
             !rendered.contains(&basic),
             "{password}: Basic form leaked: {rendered}"
