@@ -178,11 +178,17 @@ fn canary_token_in_argv_is_refused_and_never_shown() {
         let run = token_cmd(&args, "", &[], home.path());
         assert_eq!(run.code, Some(2), "{run:?}");
         assert!(
-            run.stderr.contains("unexpected argument 'pypi-****'"),
+            run.stderr
+                .contains("unexpected argument to `token` (not shown: it may be a secret)"),
             "{run:?}"
         );
         assert_hidden(&canary, &format!("{}{}", run.stdout, run.stderr), "argv");
     }
+    // A secret with no token's shape is not shown either.
+    let plain = "plainSecretArgQQ7";
+    let run = token_cmd(&["set", plain], "", &[], home.path());
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(!run.stderr.contains(plain), "{run:?}");
 }
 
 #[test]

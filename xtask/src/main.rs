@@ -84,6 +84,20 @@ enum Command {
     Token(token::TokenArgs),
 }
 
+/// Whether the command line's subcommand is `token`: the first argument that is neither an
+/// option nor `--manifest-path`'s value.
+fn subcommand_is_token() -> bool {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--manifest-path" {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return arg == "token";
+        }
+    }
+    false
+}
+
 fn main() -> ExitCode {
     redact::install_panic_hook();
     let cli = match Cli::try_parse() {
@@ -95,8 +109,16 @@ fn main() -> ExitCode {
                 return ExitStatus::Success.into();
             }
             // clap quotes the argument it could not take, which may be a token pasted where it
-            // does not belong (`token set pypi-...`): redacted like every other error.
-            eprint!("{}", redact::token_shapes(&err.render().to_string()));
+            // does not belong (`token set pypi-...`): redacted like every other error. Under
+            // `token`, where no argument is a secret's place, an unexpected one is not quoted
+            // at all: a secret without a token's shape would pass the redaction.
+            if subcommand_is_token() && err.kind() == clap::error::ErrorKind::UnknownArgument {
+                eprintln!(
+                    "error: unexpected argument to `token` (not shown: it may be a secret); the token is read from stdin, never from the command line\n\nFor more information, try `cargo xtask token --help`."
+                );
+            } else {
+                eprint!("{}", redact::token_shapes(&err.render().to_string()));
+            }
             return ExitStatus::Error.into();
         }
     };
