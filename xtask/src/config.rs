@@ -316,24 +316,10 @@ fn github_url(key: &str, value: &str) -> anyhow::Result<Url> {
     Ok(url)
 }
 
-/// `index-url`: an HTTP(S) URL without a password (passwords come from `PYSHIP_INDEX_PASSWORD`
-/// only, C17). The message shows the URL with any password masked.
+/// `index-url`: checked as `--index-url` is (an HTTP(S) URL without a password: passwords come
+/// from `PYSHIP_INDEX_PASSWORD` only, C17).
 fn index_url(value: &str) -> anyhow::Result<String> {
-    const KEY: &str = "`workspace.metadata.pyship.index-url`";
-    let Ok(mut url) = Url::parse(value.trim()) else {
-        bail!(
-            "{KEY} is not a URL; expected the index's upload URL, such as `https://upload.example.org/legacy/`"
-        );
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(Some("****"));
-        bail!(
-            "{KEY} `{url}` carries a password: expected a URL without credentials; pass `--username` and set `PYSHIP_INDEX_PASSWORD`"
-        );
-    }
-    if !matches!(url.scheme(), "http" | "https") {
-        bail!("{KEY} `{url}` is not an HTTP(S) URL; expected the index's upload URL");
-    }
+    crate::index::parse_url(value.trim(), "`workspace.metadata.pyship.index-url`")?;
     Ok(value.trim().to_owned())
 }
 

@@ -92,7 +92,7 @@ fn target_index(target: Target) -> anyhow::Result<IndexUrls> {
 /// and process lists, so passwords come from `PYSHIP_INDEX_PASSWORD` only.
 ///
 /// See: field-failures C17.
-fn parse_url(text: &str, what: &str) -> anyhow::Result<SafeUrl> {
+pub(crate) fn parse_url(text: &str, what: &str) -> anyhow::Result<SafeUrl> {
     let url = SafeUrl::parse(text).with_context(|| format!("{what} is not a URL"))?;
     if url.expose().password().is_some() {
         bail!(

@@ -107,16 +107,9 @@ pub(crate) struct ReadmeRenderer {
     server: Mutex<ServerState>,
 }
 
-#[derive(Debug)]
-enum ServerState {
-    /// Started; whether it can import the renderer is not known yet.
-    Starting(RenderServer),
-    /// Said it can render.
-    Ready(RenderServer),
-    /// Cannot render (why): it could not start, could not import the renderer, or broke the
-    /// protocol. Later descriptions are reported as not checked.
-    Gone(String),
-}
+/// The child once it said it can render, or why there is none: it could not start, could not
+/// import the renderer, or broke the protocol (later descriptions are reported as not checked).
+type ServerState = Result<RenderServer, String>;
 
 #[derive(Debug)]
 struct RenderServer {
@@ -159,47 +152,18 @@ impl ReadmeRenderer {
     /// A `python` that cannot be started or cannot import the renderer makes a renderer that
     /// reports every description as not checked, saying why.
     pub(crate) fn start(python: &Path) -> ReadmeRenderer {
-        let mut state = match Cmd::new(python).args(["-c", RENDER_SERVER]).spawn_piped() {
-            Ok(child) => ServerState::Starting(RenderServer::new(child)),
+        let state = match Cmd::new(python).args(["-c", RENDER_SERVER]).spawn_piped() {
+            Ok(child) => RenderServer::new(child).ready(),
             // The error would quote the whole script; the interpreter and the cause say enough.
-            Err(err) => ServerState::Gone(format!(
+            Err(err) => Err(format!(
                 "no renderer (readme_renderer) is available: `{}` could not be started: {}",
                 python.display(),
                 err.root_cause()
             )),
         };
-        state.settle();
         ReadmeRenderer {
             server: Mutex::new(state),
         }
-    }
-}
-
-impl ServerState {
-    /// Waits for a starting child's first line: ready, or gone with the reason.
-    fn settle(&mut self) {
-        let ServerState::Starting(_) = self else {
-            return;
-        };
-        let ServerState::Starting(mut server) =
-            std::mem::replace(self, ServerState::Gone(String::new()))
-        else {
-            unreachable!("checked above");
-        };
-        *self = match server.read_reply() {
-            Ok(reply) if reply["ready"] == true => ServerState::Ready(server),
-            Ok(reply) => {
-                server.stop();
-                let why = reply["message"]
-                    .as_str()
-                    .unwrap_or("the readme_renderer process is not ready");
-                ServerState::Gone(cmd::tail(why, 10))
-            }
-            Err(err) => {
-                server.kill();
-                ServerState::Gone(format!("{err:#}"))
-            }
-        };
     }
 }
 
@@ -211,6 +175,24 @@ impl RenderServer {
             child,
             stdin,
             stdout,
+        }
+    }
+
+    /// Waits for the child's first line: ready, or the reason it cannot render.
+    fn ready(mut self) -> ServerState {
+        match self.read_reply() {
+            Ok(reply) if reply["ready"] == true => Ok(self),
+            Ok(reply) => {
+                self.stop();
+                let why = reply["message"]
+                    .as_str()
+                    .unwrap_or("the readme_renderer process is not ready");
+                Err(cmd::tail(why, 10))
+            }
+            Err(err) => {
+                self.kill();
+                Err(format!("{err:#}"))
+            }
         }
     }
 
@@ -262,12 +244,10 @@ impl Drop for ReadmeRenderer {
             self.server
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner),
-            ServerState::Gone(String::new()),
+            Err(String::new()),
         );
-        match state {
-            ServerState::Ready(server) => server.stop(),
-            ServerState::Starting(server) => server.kill(),
-            ServerState::Gone(_) => {}
+        if let Ok(server) = state {
+            server.stop();
         }
     }
 }
@@ -275,20 +255,16 @@ impl Drop for ReadmeRenderer {
 impl DescriptionRenderer for ReadmeRenderer {
     fn render_rst(&self, text: &str) -> RenderOutcome {
         let mut guard = self.server.lock().unwrap_or_else(PoisonError::into_inner);
-        guard.settle();
         let server = match &mut *guard {
-            ServerState::Ready(server) => server,
-            ServerState::Gone(why) => return RenderOutcome::Unavailable(why.clone()),
-            ServerState::Starting(_) => unreachable!("settled above"),
+            Ok(server) => server,
+            Err(why) => return RenderOutcome::Unavailable(why.clone()),
         };
         match server.render(text) {
             Ok(outcome) => outcome,
             Err(err) => {
                 // A child that broke the protocol is not trusted with the next description.
                 let why = format!("{err:#}");
-                if let ServerState::Ready(server) =
-                    std::mem::replace(&mut *guard, ServerState::Gone(why.clone()))
-                {
+                if let Ok(server) = std::mem::replace(&mut *guard, Err(why.clone())) {
                     server.kill();
                 }
                 RenderOutcome::Unavailable(why)
