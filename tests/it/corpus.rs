@@ -327,10 +327,14 @@ fn ok_corpus_setuptools_sdists_pass_prov02_generated_file_rules() {
             })
             .collect();
         let version = release_of(name).rsplit('-').next().unwrap().to_owned();
+        // The committed `setup.cfg`: the sdist's without setuptools' `[egg_info]` stanza.
+        let committed_setup_cfg = kept(&contents, "setup.cfg")
+            .map(|text| text[..text.find("[egg_info]").unwrap_or(text.len())].to_owned());
         let mut findings = pyship_verify::Findings::new(Some(name));
         pyship_verify::provenance::check_sdist_against_commit(
             &contents,
             &tree,
+            committed_setup_cfg.as_deref().map(str::as_bytes),
             &version,
             &mut findings,
         );
@@ -349,4 +353,115 @@ fn ok_corpus_setuptools_sdists_pass_prov02_generated_file_rules() {
         ],
         "the corpus' setuptools sdists"
     );
+}
+
+/// PROV-02's `PKG-INFO` rule holds on real sdists from three backends (flit, hatchling,
+/// setuptools): each root `PKG-INFO` says what its `pyproject.toml`'s `[project]` table declares,
+/// up to the spelling backends choose (keyword order, a final newline after the readme, ...).
+/// The three without `[project]` (setup.py projects) fix nothing.
+#[test]
+fn ok_corpus_sdists_pkg_info_agrees_with_pyproject() {
+    let mut compared = Vec::new();
+    for file in &corpus().files {
+        let name = file.pinned.filename;
+        if !name.ends_with(".tar.gz") {
+            continue;
+        }
+        let bytes = std::fs::read(&file.path).unwrap();
+        let (_, contents) = pyship_verify::verify_bytes(name, &bytes, &options());
+        let metadata = contents.metadata.as_ref().expect("corpus PKG-INFO parses");
+        // requests and six have no pyproject.toml at all.
+        let Some(pyproject) = kept(&contents, "pyproject.toml") else {
+            continue;
+        };
+        let problems =
+            pyship_verify::provenance::pyproject::compare(metadata, &pyproject, &contents.files);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        if pyproject.contains("[project]") {
+            compared.push(name);
+        }
+    }
+    assert_eq!(
+        compared,
+        [
+            "attrs-26.1.0.tar.gz",
+            "click-8.5.1.tar.gz",
+            "idna-3.20.tar.gz",
+            "markupsafe-3.0.4.tar.gz",
+            "packaging-26.4.tar.gz",
+            "pluggy-1.7.0.tar.gz",
+        ]
+    );
+}
+
+/// The same rule catches a `PKG-INFO` that was changed after the backend wrote it: on idna's
+/// real sdist, an injected requirement, a redirected project URL, a changed summary and
+/// description, and a dropped extra requirement are each reported with the field and the
+/// `[project]` key; declaring `dependencies` dynamic lifts the requirement check only.
+#[test]
+fn err_prov02_corpus_pkg_info_tampered_after_the_build() {
+    let file = corpus()
+        .files
+        .iter()
+        .find(|f| f.pinned.filename == "idna-3.20.tar.gz")
+        .unwrap();
+    let bytes = std::fs::read(&file.path).unwrap();
+    let (_, contents) = pyship_verify::verify_bytes(file.pinned.filename, &bytes, &options());
+    let pyproject = kept(&contents, "pyproject.toml").unwrap();
+    let pkg_info = kept(&contents, "PKG-INFO").unwrap();
+    let tampered = pkg_info
+        .replace(
+            "Requires-Dist: ruff >= 0.16.0 ; extra == \"all\"\n",
+            "Requires-Dist: idna-helper>=1.0\n",
+        )
+        .replace(
+            "Project-URL: Source, https://github.com/kjd/idna\n",
+            "Project-URL: Source, https://github.com/kjd-mirror/idna\n",
+        )
+        .replace(
+            "Summary: Internationalized Domain Names in Applications (IDNA)",
+            "Summary: Internationalized Domain Names",
+        )
+        .replace(
+            "# Internationalized Domain Names",
+            "# Install idna-helper first",
+        );
+    assert_ne!(tampered, pkg_info);
+    let mut findings = pyship_verify::Findings::new(None);
+    let metadata = pyship_verify::metadata::parse(tampered.as_bytes(), "PKG-INFO", &mut findings)
+        .expect("still parses");
+    let problems =
+        pyship_verify::provenance::pyproject::compare(&metadata, &pyproject, &contents.files);
+    let joined = problems.join("\n");
+    for expected in [
+        "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `idna-helper>=1.0` that it does not declare",
+        "`Requires-Dist` differs from pyproject.toml's `[project]` `optional-dependencies`: `PKG-INFO` declares `ruff >= 0.16.0` that `PKG-INFO` lacks",
+        "`Project-URL` differs from pyproject.toml's `[project]` `urls`: `PKG-INFO` has `Source, https://github.com/kjd-mirror/idna` that pyproject.toml does not declare, and pyproject.toml declares `Source, https://github.com/kjd/idna` that `PKG-INFO` lacks",
+        "`PKG-INFO` field `Summary` is `Internationalized Domain Names`, but pyproject.toml's `[project]` `description` makes it `Internationalized Domain Names in Applications (IDNA)`",
+        "the `PKG-INFO` description is not the content of `README.md`",
+    ] {
+        assert!(
+            joined.contains(expected),
+            "missing {expected:?} in:\n{joined}"
+        );
+    }
+    assert_eq!(problems.len(), 5, "{joined}");
+
+    let dynamic = pyproject.replace(
+        "dynamic = [\"version\"]",
+        "dynamic = [\"version\", \"dependencies\"]",
+    );
+    assert_ne!(dynamic, pyproject);
+    let problems =
+        pyship_verify::provenance::pyproject::compare(&metadata, &dynamic, &contents.files);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(
+        !problems.join("\n").contains("`dependencies`"),
+        "{problems:#?}"
+    );
+}
+
+fn kept(contents: &pyship_verify::cross::ArtifactContents, path: &str) -> Option<String> {
+    let (_, bytes) = contents.kept.iter().find(|(kept, _)| kept == path)?;
+    Some(String::from_utf8(bytes.clone()).unwrap())
 }

@@ -67,7 +67,13 @@ pub(crate) fn check_sdists(
         let version = version.or(artifact.version.as_deref()).unwrap_or_default();
         match (sdist_contents(&artifact.path, &artifact.filename), &tree) {
             (Some(contents), Ok(tree)) => {
-                provenance::check_sdist_against_commit(&contents, tree, version, &mut findings);
+                provenance::check_sdist_against_commit(
+                    &contents,
+                    &tree.files,
+                    tree.setup_cfg.as_deref(),
+                    version,
+                    &mut findings,
+                );
             }
             // An sdist pyship-verify could not read already carries its SD-* errors.
             (None, _) => {}
@@ -84,11 +90,19 @@ pub(crate) fn check_sdists(
     }
 }
 
+/// The release commit below the project directory.
+struct ReleaseTree {
+    /// Paths relative to the project, with the sha256 of their content.
+    files: Vec<(String, [u8; 32])>,
+    /// The committed `setup.cfg`, if any: setuptools rewrites it into the sdist.
+    setup_cfg: Option<Vec<u8>>,
+}
+
 /// `HEAD`'s files below `project`, relative to it, with the version change applied.
 fn release_tree(
     project: &Path,
     version_file: Option<&(String, [u8; 32])>,
-) -> anyhow::Result<Vec<(String, [u8; 32])>> {
+) -> anyhow::Result<ReleaseTree> {
     let head = git::head_sha(project)?;
     let mut tree = git::tree_digests(project, &head)?;
     if let Some((changed, digest)) = version_file {
@@ -97,7 +111,20 @@ fn release_tree(
             None => tree.push((changed.clone(), *digest)),
         }
     }
-    Ok(tree)
+    // The version change rewrites only `pyproject.toml`, so the committed `setup.cfg` is the
+    // one that was built.
+    let setup_cfg = if tree.iter().any(|(path, _)| path == "setup.cfg") {
+        let output = Cmd::git(project)
+            .args(["cat-file", "blob", &format!("{head}:./setup.cfg")])
+            .run_captured()?;
+        Some(output.stdout)
+    } else {
+        None
+    };
+    Ok(ReleaseTree {
+        files: tree,
+        setup_cfg,
+    })
 }
 
 /// The files of an sdist that pyship-verify already judged, read again with its strict reader.

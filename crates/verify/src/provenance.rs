@@ -14,6 +14,9 @@ use crate::check::{CheckId, Findings};
 use crate::cross::ArtifactContents;
 use crate::filename::normalize_name;
 
+mod ini;
+pub mod pyproject;
+
 const PROV_02: CheckId = CheckId("PROV-02");
 
 /// Findings per kind (not in the tree, differing) before the rest are only counted.
@@ -21,7 +24,9 @@ const MAX_LISTED: usize = 20;
 
 /// Compares the sdist's regular files with `tree`: the release commit's files below the project
 /// directory, as paths relative to it with the sha256 of their content. `version` is the release
-/// version a generated `_version.py` must carry.
+/// version a generated `_version.py` must carry. `committed_setup_cfg` is the release commit's
+/// `setup.cfg`, when `tree` has one: setuptools rewrites that file into the sdist, so its content,
+/// not only its digest, is needed to judge the rewrite.
 ///
 /// A member passes when the tree has the same path with the same sha256, or when it is a
 /// generated file: `PKG-INFO` at the root (its content is judged by SD-08 and META-*), the files
@@ -32,6 +37,7 @@ const MAX_LISTED: usize = 20;
 pub fn check_sdist_against_commit(
     sdist: &ArtifactContents,
     tree: &[(String, [u8; 32])],
+    committed_setup_cfg: Option<&[u8]>,
     version: &str,
     findings: &mut Findings,
 ) {
@@ -51,7 +57,25 @@ pub fn check_sdist_against_commit(
         if in_tree == Some(digest) {
             continue;
         }
-        if let Some(verdict) = generated(path, in_tree.is_some(), sdist, &kept, version) {
+        if path == "PKG-INFO" {
+            // Its syntax and fields are judged by SD-08 and META-*; here, its origin.
+            if let (Some(metadata), Some(pyproject)) = (&sdist.metadata, kept.get("pyproject.toml"))
+            {
+                let pyproject = String::from_utf8_lossy(pyproject);
+                for problem in pyproject::compare(metadata, &pyproject, &sdist.files) {
+                    findings.error(PROV_02, Some(path), problem);
+                }
+            }
+            continue;
+        }
+        if let Some(verdict) = generated(
+            path,
+            committed_setup_cfg,
+            in_tree.is_some(),
+            sdist,
+            &kept,
+            version,
+        ) {
             if let Err(problem) = verdict {
                 findings.error(
                     PROV_02,
@@ -131,6 +155,7 @@ const EGG_INFO_FILES: &[&str] = &[
 /// `None` when `path` is no generated file; otherwise whether its content is acceptable.
 fn generated(
     path: &str,
+    committed_setup_cfg: Option<&[u8]>,
     tracked: bool,
     sdist: &ArtifactContents,
     kept: &HashMap<&str, &[u8]>,
@@ -139,11 +164,6 @@ fn generated(
     let content = kept.get(path);
     let components: Vec<&str> = path.split('/').collect();
     let (file, dirs) = components.split_last()?;
-    if path == "PKG-INFO" {
-        // FIXME(#2): compare PKG-INFO with the metadata computed from pyproject.toml, as
-        // PROV-02 asks; today its content is judged only by SD-08 and META-*.
-        return Some(Ok(()));
-    }
     // setuptools writes `{name}.egg-info/` next to the packages: at the root, under `src/` or
     // another package directory.
     if let Some(at) = dirs.iter().position(|dir| dir.ends_with(".egg-info"))
@@ -160,7 +180,7 @@ fn generated(
     }
     if path == "setup.cfg" {
         return Some(match content {
-            Some(bytes) => setup_cfg(bytes, tracked),
+            Some(bytes) => setup_cfg(bytes, tracked, committed_setup_cfg),
             None => Err("`setup.cfg` could not be read (over 16 MiB)".to_owned()),
         });
     }
@@ -299,9 +319,11 @@ fn sources_listing(path: &str, text: &str, sdist: &ArtifactContents) -> Result<(
 }
 
 /// setuptools writes `[egg_info]` with `tag_build`/`tag_date` into the sdist's `setup.cfg`,
-/// rewriting the file (comments dropped). Untracked, the stanza must be all there is; tracked,
-/// the stanza must be there to explain the difference.
-fn setup_cfg(bytes: &[u8], tracked: bool) -> Result<(), String> {
+/// rewriting the file through `configparser` (comments dropped, continuation lines re-indented).
+/// Untracked, the stanza must be all there is. Tracked, the stanza must be there to explain the
+/// difference, and every other section must hold what the `committed` file holds, read the way
+/// `configparser` reads it.
+fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<(), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "`setup.cfg` is not UTF-8".to_owned())?;
     let mut section: Option<&str> = None;
     let mut has_egg_info = false;
@@ -334,12 +356,34 @@ fn setup_cfg(bytes: &[u8], tracked: bool) -> Result<(), String> {
             );
         }
     }
-    if has_egg_info {
-        // FIXME(#2): compare the other sections with the committed `setup.cfg` (setuptools
-        // rewrites the file through configparser, so only a parsed comparison can do it).
-        Ok(())
-    } else {
-        Err("`setup.cfg` differs from the release commit's and has no `[egg_info]` stanza that would explain it".to_owned())
+    if !has_egg_info {
+        return Err("`setup.cfg` differs from the release commit's and has no `[egg_info]` stanza that would explain it".to_owned());
+    }
+    if !tracked {
+        return Ok(());
+    }
+    let Some(committed) = committed else {
+        return Err("`setup.cfg` differs from the release commit's, whose content was not supplied to compare the sections outside `[egg_info]`".to_owned());
+    };
+    let committed = std::str::from_utf8(committed)
+        .map_err(|_| "`setup.cfg` in the release commit is not UTF-8".to_owned())?;
+    let parse = |text: &str, which: &str| {
+        ini::parse(text)
+            .map(|mut sections| {
+                sections.retain(|(name, _)| name != "egg_info");
+                sections
+            })
+            .map_err(|err| {
+                format!("`setup.cfg` {which} cannot be read as configparser reads it ({err})")
+            })
+    };
+    let ours = parse(text, "in the sdist")?;
+    let theirs = parse(committed, "in the release commit")?;
+    match ini::first_difference(&ours, &theirs) {
+        None => Ok(()),
+        Some(difference) => Err(format!(
+            "`setup.cfg` differs from the release commit's outside setuptools' `[egg_info]` stanza: {difference}"
+        )),
     }
 }
 
@@ -425,7 +469,7 @@ mod tests {
 
     fn run(sdist: &ArtifactContents, tree: &[(String, [u8; 32])]) -> Vec<crate::Finding> {
         let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-        check_sdist_against_commit(sdist, tree, "1.0", &mut findings);
+        check_sdist_against_commit(sdist, tree, None, "1.0", &mut findings);
         findings.into_vec()
     }
 
@@ -642,19 +686,41 @@ mod tests {
         assert!(found[1].message.contains("`2.0`"), "{found:#?}");
     }
 
+    /// A committed `setup.cfg` rewritten by setuptools: its sections outside `[egg_info]` are
+    /// compared with the committed file's as `configparser` reads them.
     #[test]
-    fn ok_prov02_committed_setup_cfg_with_egg_info_stanza() {
-        let found = run(
-            &sdist(
-                &[("setup.cfg", 6)],
-                &[(
-                    "setup.cfg",
-                    "[metadata]\nname = foo\n\n[egg_info]\ntag_build = \ntag_date = 0\n",
-                )],
-            ),
-            &tree(&[("setup.cfg", 5)]),
-        );
+    fn prov02_committed_setup_cfg_rewritten_with_egg_info_stanza() {
+        let judge = |rewritten: &str, committed: Option<&str>| {
+            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            check_sdist_against_commit(
+                &sdist(&[("setup.cfg", 6)], &[("setup.cfg", rewritten)]),
+                &tree(&[("setup.cfg", 5)]),
+                committed.map(str::as_bytes),
+                "1.0",
+                &mut findings,
+            );
+            findings.into_vec()
+        };
+        let committed = "# the package\n[metadata]\nname = foo\nkeywords =\n    a\n    b\n";
+        let rewritten = "[metadata]\nname = foo\nkeywords = \n\ta\n\tb\n\n[egg_info]\ntag_build = \ntag_date = 0\n\n";
+        let found = judge(rewritten, Some(committed));
         assert!(found.is_empty(), "{found:#?}");
+
+        let injected = rewritten.replace("\tb\n", "\tb\n\n[options]\ninstall_requires = evil\n");
+        let found = judge(&injected, Some(committed));
+        assert!(
+            found.len() == 1
+                && found[0].message.contains(
+                    "differs from the release commit's outside setuptools' `[egg_info]` stanza: section `[options]` is not in the committed file"
+                ),
+            "{found:#?}"
+        );
+
+        let found = judge(rewritten, None);
+        assert!(
+            found.len() == 1 && found[0].message.contains("whose content was not supplied"),
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -106,7 +106,8 @@ fn err_prov02_sdist_file_differs_from_the_release_commit() {
 
 /// PROV-02 on a real setuptools sdist (the test venv's setuptools builds the example): the
 /// `*.egg-info/` directory setuptools generates (its `PKG-INFO` a copy of the root one, its
-/// `SOURCES.txt` the sdist's file list) and the `[egg_info]` stanza of its `setup.cfg` pass.
+/// `SOURCES.txt` the sdist's file list), its rewrite of the committed `setup.cfg` with the
+/// `[egg_info]` stanza, and its root `PKG-INFO` (what pyproject.toml declares) pass.
 #[test]
 fn ok_prov02_setuptools_sdist_generated_files_pass() {
     let repo = TestRepo::new();
@@ -130,6 +131,12 @@ fn ok_prov02_setuptools_sdist_generated_files_pass() {
     );
     repo.write("examples/demo/pyproject.toml", &converted);
     repo.write("examples/demo/.gitignore", "*.egg-info/\nbuild/\n");
+    // A committed setup.cfg, which setuptools rewrites into the sdist (comments dropped, the
+    // continuation lines re-indented, `[egg_info]` added): the rewrite reads the same.
+    repo.write(
+        "examples/demo/setup.cfg",
+        "# Tool settings only; the metadata is in pyproject.toml.\n[tool:pytest]\naddopts =\n    -q\n    --strict-markers\n; end\n",
+    );
     repo.commit_all("Build with setuptools");
     repo.git(&["push", "--quiet", "origin", "main"]);
 
@@ -139,6 +146,51 @@ fn ok_prov02_setuptools_sdist_generated_files_pass() {
     assert!(!run.stderr.contains("PROV-02"), "{}", run.stderr);
     assert!(
         run.stderr.contains("pyship_demo-0.1.0.tar.gz"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// PROV-02 on `PKG-INFO`: a build step that edits the sdist after the backend wrote it (here a
+/// script outside the repository that adds a requirement to `PKG-INFO`) is caught, because the
+/// committed pyproject.toml declares no dependencies and does not list them as dynamic.
+#[test]
+fn err_prov02_pkg_info_edited_after_the_build() {
+    let repo = TestRepo::new();
+    let script = repo.root.parent().unwrap().join("inject.py");
+    std::fs::write(
+        &script,
+        r#"import glob, gzip, io, os, sys, tarfile
+path = glob.glob(os.path.join(sys.argv[1], "*.tar.gz"))[0]
+with tarfile.open(path) as tar:
+    members = [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar.getmembers()]
+with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+    with tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for member, data in members:
+            if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                data = data.replace(b"\nRequires-Python:", b"\nRequires-Dist: evil-helper>=1\nRequires-Python:", 1)
+                assert b"evil-helper" in data
+                member.size = len(data)
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+"#,
+    )
+    .unwrap();
+    configure(
+        &repo,
+        &format!(
+            "build-command = [\"sh\", \"-c\", \"{{python}} -m build --no-isolation --outdir {{outdir}} {{project}} && {{python}} {} {{outdir}}\"]",
+            script.display()
+        ),
+    );
+
+    let run = dry_run(&repo, &[]);
+
+    assert_fails_on(&run, "verify");
+    assert!(
+        run.stderr.contains("error[PROV-02]: `PKG-INFO`:")
+            && run.stderr.contains(
+                "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `evil-helper>=1` that it does not declare"
+            ),
         "{}",
         run.stderr
     );

@@ -1,0 +1,976 @@
+//! PROV-02 for `PKG-INFO`: an sdist's root `PKG-INFO` is generated, so it cannot be compared
+//! with git byte for byte; instead it must say what the committed `pyproject.toml` says.
+//!
+//! The pyproject specification maps each `[project]` key to core metadata fields, and a backend
+//! may fill in a field itself only when its key is listed in `dynamic`. So every key that is
+//! static (declared, or absent and not dynamic) fixes its fields: a `Requires-Dist`, a
+//! `Project-URL` or a description that differs was not produced from the reviewed source. Order
+//! and spelling that backends choose freely (keyword order, specifier order, marker spelling,
+//! name normalization, a trailing newline after the readme) are not differences.
+//!
+//! Fields with no `[project]` key (`Import-Name`, `Dynamic`, `Platform`, ...) are not judged here,
+//! nor are `license = { file = ... }` (backends disagree on whether it becomes `License` text)
+//! and `License-File` when `license-files` is absent (each backend has its own default globs).
+//!
+//! See: verify-rules.md §2.10 PROV-02; packaging.python.org "pyproject.toml specification".
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree, PackageName, Requirement, VersionOrUrl};
+use sha2::{Digest, Sha256};
+use toml::{Table, Value};
+
+use crate::filename::normalize_name;
+use crate::metadata::CoreMetadata;
+
+/// Compares `pkg_info` with the `[project]` table of `pyproject` (the sdist's `pyproject.toml`).
+/// `files` are the sdist's regular files (paths without the top directory, with sha256), where a
+/// readme file and the license files are looked up. Returns one message per field that differs,
+/// each naming the field, what `PKG-INFO` holds and what `pyproject.toml` declares. A
+/// `pyproject.toml` without `[project]` fixes nothing and gives no message; one that is not valid
+/// TOML gives one (SD-08 reports it as well).
+#[must_use]
+pub fn compare(
+    pkg_info: &CoreMetadata,
+    pyproject: &str,
+    files: &[(String, [u8; 32])],
+) -> Vec<String> {
+    let table = match pyproject.parse::<Table>() {
+        Ok(table) => table,
+        Err(err) => {
+            return vec![format!(
+                "`pyproject.toml` is not valid TOML ({}), so `PKG-INFO` cannot be compared with it",
+                err.message()
+            )];
+        }
+    };
+    let Some(project) = table.get("project").and_then(Value::as_table) else {
+        return Vec::new();
+    };
+    let comparison = Comparison {
+        pkg_info,
+        project,
+        files,
+        dynamic: project
+            .get("dynamic")
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        problems: Vec::new(),
+    };
+    comparison.run()
+}
+
+struct Comparison<'a> {
+    pkg_info: &'a CoreMetadata,
+    project: &'a Table,
+    files: &'a [(String, [u8; 32])],
+    dynamic: BTreeSet<String>,
+    problems: Vec<String>,
+}
+
+impl<'a> Comparison<'a> {
+    fn run(mut self) -> Vec<String> {
+        self.name();
+        self.version();
+        self.summary();
+        self.readme();
+        self.requires_python();
+        self.license();
+        self.license_files();
+        self.people("authors", "Author");
+        self.people("maintainers", "Maintainer");
+        self.keywords();
+        self.classifiers();
+        self.urls();
+        self.requirements();
+        self.problems
+    }
+
+    /// The key's value when the key is static; `None` when it is dynamic (anything goes).
+    /// `Some(None)` is a static key that is absent: its fields must be absent too.
+    #[allow(clippy::option_option)] // Reason: dynamic, static and absent, static and declared.
+    fn fixed(&self, key: &str) -> Option<Option<&'a Value>> {
+        let project: &'a Table = self.project;
+        (!self.dynamic.contains(key)).then(|| project.get(key))
+    }
+
+    fn field(&self, field: &str) -> Option<&'a str> {
+        let pkg_info: &'a CoreMetadata = self.pkg_info;
+        pkg_info.get(field)
+    }
+
+    fn differs(&mut self, field: &str, key: &str, found: &str, expected: &str) {
+        self.problems.push(format!(
+            "`PKG-INFO` field `{field}` is {found}, but pyproject.toml's `[project]` `{key}` makes it {expected}; expected the metadata the committed pyproject.toml declares"
+        ));
+    }
+
+    fn name(&mut self) {
+        let Some(Some(name)) = self.fixed("name").map(|v| v.and_then(Value::as_str)) else {
+            return;
+        };
+        let found = self.field("Name").unwrap_or_default();
+        if normalize_name(found) != normalize_name(name) {
+            self.differs("Name", "name", &quoted(found), &quoted(name));
+        }
+    }
+
+    fn version(&mut self) {
+        let Some(Some(version)) = self.fixed("version").map(|v| v.and_then(Value::as_str)) else {
+            return;
+        };
+        let found = self.field("Version").unwrap_or_default();
+        let same = match (Version::from_str(found), Version::from_str(version)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => found.trim() == version.trim(),
+        };
+        if !same {
+            self.differs("Version", "version", &quoted(found), &quoted(version));
+        }
+    }
+
+    fn summary(&mut self) {
+        let Some(expected) = self.fixed("description") else {
+            return;
+        };
+        let expected = expected.and_then(Value::as_str).unwrap_or_default().trim();
+        let found = self.field("Summary").unwrap_or_default().trim();
+        if found != expected {
+            self.differs("Summary", "description", &shown(found), &shown(expected));
+        }
+    }
+
+    fn readme(&mut self) {
+        let Some(readme) = self.fixed("readme") else {
+            return;
+        };
+        let description = self.pkg_info.description().unwrap_or_default();
+        let content_type = self
+            .field("Description-Content-Type")
+            .map(media_type)
+            .unwrap_or_default();
+        let (file, text, declared_type) = match readme {
+            None => (None, None, None),
+            Some(Value::String(path)) => (Some(path.as_str()), None, None),
+            Some(Value::Table(table)) => (
+                table.get("file").and_then(Value::as_str),
+                table.get("text").and_then(Value::as_str),
+                table.get("content-type").and_then(Value::as_str),
+            ),
+            Some(_) => return,
+        };
+        let expected_type = declared_type.map(media_type).or_else(|| {
+            let extension = std::path::Path::new(file?).extension()?.to_str()?;
+            if extension.eq_ignore_ascii_case("md") {
+                Some("text/markdown".to_owned())
+            } else if extension.eq_ignore_ascii_case("rst") {
+                Some("text/x-rst".to_owned())
+            } else {
+                None
+            }
+        });
+        if let Some(expected_type) = expected_type
+            && content_type != expected_type
+        {
+            self.differs(
+                "Description-Content-Type",
+                "readme",
+                &shown(&content_type),
+                &quoted(&expected_type),
+            );
+        }
+        match (file, text) {
+            (Some(path), _) => {
+                let path = path.strip_prefix("./").unwrap_or(path);
+                let Some((_, digest)) = self.files.iter().find(|(file, _)| file == path) else {
+                    self.problems.push(format!(
+                        "pyproject.toml's `[project]` `readme` is `{path}`, which is not in the sdist; expected the readme the description is made from"
+                    ));
+                    return;
+                };
+                if !same_text_digest(description, digest) {
+                    self.problems.push(format!(
+                        "the `PKG-INFO` description is not the content of `{path}` (sha256 {} in the sdist) that pyproject.toml's `[project]` `readme` names; expected the readme's text",
+                        super::hex(digest)
+                    ));
+                }
+            }
+            (None, Some(text)) => {
+                if description.trim_end_matches(['\n', '\r']) != text.trim_end_matches(['\n', '\r'])
+                {
+                    self.problems.push(
+                        "the `PKG-INFO` description is not the `text` of pyproject.toml's `[project]` `readme`; expected that text".to_owned(),
+                    );
+                }
+            }
+            (None, None) => {
+                if !description.trim().is_empty() {
+                    self.problems.push(format!(
+                        "`PKG-INFO` has a description ({} bytes), but pyproject.toml's `[project]` declares no `readme` and does not list it in `dynamic`; expected none",
+                        description.len()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn requires_python(&mut self) {
+        let Some(expected) = self.fixed("requires-python") else {
+            return;
+        };
+        let expected = expected.and_then(Value::as_str);
+        let found = self.field("Requires-Python");
+        let canonical = |text: &str| {
+            VersionSpecifiers::from_str(text).ok().map(|specifiers| {
+                specifiers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<BTreeSet<_>>()
+            })
+        };
+        let same = match (found, expected) {
+            (None, None) => true,
+            (Some(a), Some(b)) => match (canonical(a), canonical(b)) {
+                (Some(a), Some(b)) => a == b,
+                _ => a.trim() == b.trim(),
+            },
+            _ => false,
+        };
+        if !same {
+            self.differs(
+                "Requires-Python",
+                "requires-python",
+                &found.map_or_else(|| "absent".to_owned(), quoted),
+                &expected.map_or_else(|| "absent".to_owned(), quoted),
+            );
+        }
+    }
+
+    fn license(&mut self) {
+        let Some(license) = self.fixed("license") else {
+            return;
+        };
+        let expression = self.field("License-Expression");
+        let text = self.field("License");
+        match license {
+            Some(Value::String(expected)) => {
+                let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                let same = expression
+                    .is_some_and(|found| words(found).eq_ignore_ascii_case(&words(expected)));
+                if !same {
+                    self.differs(
+                        "License-Expression",
+                        "license",
+                        &expression.map_or_else(|| "absent".to_owned(), quoted),
+                        &quoted(expected),
+                    );
+                }
+            }
+            Some(Value::Table(table)) => {
+                if let Some(expected) = table.get("text").and_then(Value::as_str) {
+                    fn words(s: &str) -> Vec<&str> {
+                        s.split_whitespace().collect()
+                    }
+                    if text.map(words) != Some(words(expected)) {
+                        self.differs(
+                            "License",
+                            "license.text",
+                            &text.map_or_else(|| "absent".to_owned(), shown),
+                            &shown(expected),
+                        );
+                    }
+                }
+            }
+            None => {
+                if let Some(found) = expression {
+                    self.differs(
+                        "License-Expression",
+                        "license",
+                        &quoted(found),
+                        "absent (no `license` is declared and it is not in `dynamic`)",
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn license_files(&mut self) {
+        let Some(Some(Value::Array(globs))) = self.fixed("license-files") else {
+            return;
+        };
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in globs.iter().filter_map(Value::as_str) {
+            match globset::GlobBuilder::new(pattern.strip_prefix("./").unwrap_or(pattern))
+                .literal_separator(true)
+                .build()
+            {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(err) => {
+                    self.problems.push(format!(
+                        "pyproject.toml's `[project]` `license-files` has a glob `{pattern}` that is not valid ({err}); expected PEP 639 glob syntax"
+                    ));
+                    return;
+                }
+            }
+        }
+        let Ok(set) = builder.build() else {
+            return;
+        };
+        let expected: BTreeSet<&str> = self
+            .files
+            .iter()
+            .map(|(path, _)| path.as_str())
+            .filter(|path| set.is_match(path))
+            .collect();
+        let found: BTreeSet<&str> = self.pkg_info.get_all("License-File").into_iter().collect();
+        self.set_difference("License-File", "license-files", &found, &expected);
+    }
+
+    fn people(&mut self, key: &str, field: &str) {
+        let Some(people) = self.fixed(key) else {
+            return;
+        };
+        let mut names = BTreeSet::new();
+        let mut addresses = BTreeSet::new();
+        for person in people.and_then(Value::as_array).into_iter().flatten() {
+            let Some(person) = person.as_table() else {
+                continue;
+            };
+            let name = person.get("name").and_then(Value::as_str).map(str::trim);
+            match person.get("email").and_then(Value::as_str) {
+                Some(email) => {
+                    addresses
+                        .insert((name.unwrap_or_default().to_owned(), email.trim().to_owned()));
+                }
+                None => {
+                    if let Some(name) = name {
+                        names.insert(name.to_owned());
+                    }
+                }
+            }
+        }
+        let found_names: BTreeSet<String> = self
+            .field(field)
+            .map(|value| {
+                split_list(value)
+                    .into_iter()
+                    .map(|name| unquote(&name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let email_field = format!("{field}-email");
+        let found_addresses: BTreeSet<(String, String)> = self
+            .field(&email_field)
+            .map(|value| split_list(value).iter().map(|a| address(a)).collect())
+            .unwrap_or_default();
+        if found_names != names {
+            let show = |set: &BTreeSet<String>| list(set.iter().map(String::as_str));
+            self.differs(field, key, &show(&found_names), &show(&names));
+        }
+        if found_addresses != addresses {
+            let show = |set: &BTreeSet<(String, String)>| {
+                list(set.iter().map(|(name, email)| {
+                    if name.is_empty() {
+                        format!("<{email}>")
+                    } else {
+                        format!("{name} <{email}>")
+                    }
+                }))
+            };
+            self.differs(
+                &email_field,
+                key,
+                &show(&found_addresses),
+                &show(&addresses),
+            );
+        }
+    }
+
+    fn keywords(&mut self) {
+        let Some(keywords) = self.fixed("keywords") else {
+            return;
+        };
+        let expected: BTreeSet<&str> = keywords
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .collect();
+        let found = self.field("Keywords").unwrap_or_default();
+        let by_comma: BTreeSet<&str> = found
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .collect();
+        // Older backends joined keywords with spaces; accept that spelling when it is the only
+        // difference.
+        let words = |set: &BTreeSet<&str>| -> BTreeSet<String> {
+            set.iter()
+                .flat_map(|k| k.split_whitespace())
+                .map(str::to_owned)
+                .collect()
+        };
+        if by_comma != expected && words(&by_comma) != words(&expected) {
+            self.set_difference("Keywords", "keywords", &by_comma, &expected);
+        }
+    }
+
+    fn classifiers(&mut self) {
+        let Some(classifiers) = self.fixed("classifiers") else {
+            return;
+        };
+        let expected: BTreeSet<&str> = classifiers
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .collect();
+        let found: BTreeSet<&str> = self
+            .pkg_info
+            .get_all("Classifier")
+            .into_iter()
+            .map(str::trim)
+            .collect();
+        self.set_difference("Classifier", "classifiers", &found, &expected);
+    }
+
+    fn urls(&mut self) {
+        let Some(urls) = self.fixed("urls") else {
+            return;
+        };
+        let expected: BTreeSet<String> = urls
+            .and_then(Value::as_table)
+            .into_iter()
+            .flatten()
+            .filter_map(|(label, url)| Some(format!("{}, {}", label.trim(), url.as_str()?.trim())))
+            .collect();
+        let found: BTreeSet<String> = self
+            .pkg_info
+            .get_all("Project-URL")
+            .into_iter()
+            .map(|value| match value.split_once(',') {
+                Some((label, url)) => format!("{}, {}", label.trim(), url.trim()),
+                None => value.trim().to_owned(),
+            })
+            .collect();
+        self.set_difference("Project-URL", "urls", &as_str(&found), &as_str(&expected));
+    }
+
+    /// `Requires-Dist` and `Provides-Extra` from `dependencies` and `optional-dependencies`.
+    fn requirements(&mut self) {
+        let base = self.fixed("dependencies");
+        let optional = self.fixed("optional-dependencies");
+        let mut found_base = Vec::new();
+        let mut found_optional = Vec::new();
+        for value in self.pkg_info.get_all("Requires-Dist") {
+            // Requires-Dist values that do not parse are META-* errors already.
+            let Ok(requirement) = Requirement::<pep508_rs::VerbatimUrl>::from_str(value) else {
+                continue;
+            };
+            if requirement.marker.top_level_extra().is_some() {
+                found_optional.push((Key::of(&requirement), value));
+            } else {
+                found_base.push((Key::of(&requirement), value));
+            }
+        }
+        if let Some(base) = base {
+            let expected = self.declared(base, None, "dependencies");
+            self.requirement_difference("dependencies", &found_base, &expected);
+        }
+        let Some(optional) = optional else {
+            return;
+        };
+        let mut expected = Vec::new();
+        let mut extras = BTreeSet::new();
+        for (extra, requirements) in optional.and_then(Value::as_table).into_iter().flatten() {
+            let Ok(name) = ExtraName::from_str(extra) else {
+                self.problems.push(format!(
+                    "pyproject.toml's `[project]` `optional-dependencies` has an extra `{extra}` that is not a valid name"
+                ));
+                continue;
+            };
+            extras.insert(name.to_string());
+            expected.extend(self.declared(
+                Some(requirements),
+                Some(&name),
+                "optional-dependencies",
+            ));
+        }
+        self.requirement_difference("optional-dependencies", &found_optional, &expected);
+        let found_extras: BTreeSet<String> = self
+            .pkg_info
+            .get_all("Provides-Extra")
+            .into_iter()
+            .map(|extra| {
+                ExtraName::from_str(extra).map_or_else(|_| extra.to_owned(), |e| e.to_string())
+            })
+            .collect();
+        self.set_difference(
+            "Provides-Extra",
+            "optional-dependencies",
+            &as_str(&found_extras),
+            &as_str(&extras),
+        );
+    }
+
+    /// The requirements of a `dependencies` array, each with `extra == "{extra}"` added to its
+    /// marker when it belongs to an extra.
+    fn declared(
+        &mut self,
+        array: Option<&Value>,
+        extra: Option<&ExtraName>,
+        key: &str,
+    ) -> Vec<(Key, String)> {
+        let mut out = Vec::new();
+        for text in array
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let Ok(mut requirement) = Requirement::<pep508_rs::VerbatimUrl>::from_str(text) else {
+                self.problems.push(format!(
+                    "pyproject.toml's `[project]` `{key}` has `{text}`, which is not a valid PEP 508 requirement"
+                ));
+                continue;
+            };
+            if let Some(extra) = extra {
+                let marker = MarkerTree::from_str(&format!("extra == \"{extra}\""))
+                    .expect("a valid extra name makes a valid marker");
+                requirement.marker.and(marker);
+            }
+            out.push((Key::of(&requirement), text.to_owned()));
+        }
+        out
+    }
+
+    fn requirement_difference(
+        &mut self,
+        key: &str,
+        found: &[(Key, &str)],
+        expected: &[(Key, String)],
+    ) {
+        let mut unmatched: Vec<&(Key, String)> = expected.iter().collect();
+        let mut extra = Vec::new();
+        for (key_found, text) in found {
+            match unmatched.iter().position(|(k, _)| k == key_found) {
+                Some(at) => {
+                    unmatched.remove(at);
+                }
+                None => extra.push(*text),
+            }
+        }
+        if extra.is_empty() && unmatched.is_empty() {
+            return;
+        }
+        let mut parts = Vec::new();
+        if !extra.is_empty() {
+            parts.push(format!(
+                "has {} that it does not declare",
+                list(extra.iter().copied())
+            ));
+        }
+        if !unmatched.is_empty() {
+            parts.push(format!(
+                "declares {} that `PKG-INFO` lacks",
+                list(unmatched.iter().map(|(_, text)| text.as_str()))
+            ));
+        }
+        self.problems.push(format!(
+            "`PKG-INFO` field `Requires-Dist` differs from pyproject.toml's `[project]` `{key}`: `PKG-INFO` {}; expected the requirements the committed pyproject.toml declares",
+            parts.join(", and pyproject.toml ")
+        ));
+    }
+
+    fn set_difference(
+        &mut self,
+        field: &str,
+        key: &str,
+        found: &BTreeSet<&str>,
+        expected: &BTreeSet<&str>,
+    ) {
+        if found == expected {
+            return;
+        }
+        let extra: Vec<&str> = found.difference(expected).copied().collect();
+        let missing: Vec<&str> = expected.difference(found).copied().collect();
+        let mut parts = Vec::new();
+        if !extra.is_empty() {
+            parts.push(format!(
+                "`PKG-INFO` has {} that pyproject.toml does not declare",
+                list(extra)
+            ));
+        }
+        if !missing.is_empty() {
+            parts.push(format!(
+                "pyproject.toml declares {} that `PKG-INFO` lacks",
+                list(missing)
+            ));
+        }
+        self.problems.push(format!(
+            "`PKG-INFO` field `{field}` differs from pyproject.toml's `[project]` `{key}`: {}; expected the metadata the committed pyproject.toml declares",
+            parts.join(", and ")
+        ));
+    }
+}
+
+fn as_str(set: &BTreeSet<String>) -> BTreeSet<&str> {
+    set.iter().map(String::as_str).collect()
+}
+
+/// A requirement with the spelling backends may change taken out: the name and extras are
+/// normalized and sorted, the specifiers sorted, and the marker is pep508_rs' canonical tree
+/// (so `a and extra == "x"` equals `(a) and extra == 'x'`).
+#[derive(PartialEq, Eq)]
+struct Key {
+    name: PackageName,
+    extras: BTreeSet<ExtraName>,
+    specifiers: BTreeSet<String>,
+    url: Option<String>,
+    marker: MarkerTree,
+}
+
+impl Key {
+    fn of(requirement: &Requirement<pep508_rs::VerbatimUrl>) -> Self {
+        let (specifiers, url) = match &requirement.version_or_url {
+            None => (BTreeSet::new(), None),
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+                (specifiers.iter().map(ToString::to_string).collect(), None)
+            }
+            Some(VersionOrUrl::Url(url)) => (BTreeSet::new(), Some(url.to_string())),
+        };
+        Key {
+            name: requirement.name.clone(),
+            extras: requirement.extras.iter().cloned().collect(),
+            specifiers,
+            url,
+            marker: requirement.marker.clone(),
+        }
+    }
+}
+
+/// Whether `description` is, up to trailing newlines and CRLF line ends, the text whose sha256
+/// is `digest`: backends copy the readme into the body, some adding a final newline.
+fn same_text_digest(description: &str, digest: &[u8; 32]) -> bool {
+    let trimmed = description.trim_end_matches(['\n', '\r']);
+    let lf = trimmed.replace("\r\n", "\n");
+    let crlf = lf.replace('\n', "\r\n");
+    [lf, crlf].iter().any(|base| {
+        ["", "\n", "\n\n", "\r\n"].iter().any(|end| {
+            let mut hasher = Sha256::new();
+            hasher.update(base.as_bytes());
+            hasher.update(end.as_bytes());
+            hasher.finalize().as_slice() == digest
+        })
+    })
+}
+
+/// The media type of a `Description-Content-Type`, lowercased, without parameters.
+fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Splits a comma-separated list of names or addresses, keeping commas inside quotes and `<>`.
+fn split_list(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let (mut quoted, mut angle, mut escaped) = (false, false, false);
+    for c in value.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                items.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    items.push(current);
+    items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// `"Name" <email>`, `Name <email>`, `<email>` or `email` as (name, email).
+fn address(item: &str) -> (String, String) {
+    match (item.rfind('<'), item.rfind('>')) {
+        (Some(open), Some(close)) if open < close => (
+            unquote(item[..open].trim()),
+            item[open + 1..close].trim().to_owned(),
+        ),
+        _ => (String::new(), item.trim().to_owned()),
+    }
+}
+
+fn unquote(text: &str) -> String {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => text.to_owned(),
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("`{text}`")
+}
+
+/// A value for a message: quoted, cut at 80 characters, or "empty".
+fn shown(text: &str) -> String {
+    if text.is_empty() {
+        return "empty".to_owned();
+    }
+    let cut: String = text.chars().take(80).collect();
+    if cut.len() < text.len() {
+        format!("`{cut}...`")
+    } else {
+        quoted(&cut)
+    }
+}
+
+/// Items as `a`, `b`, or "none".
+fn list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|item| quoted(item.as_ref()))
+        .collect();
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Findings;
+
+    const README: &str = "# demo\r\n\r\nHello.\r\n";
+
+    fn files() -> Vec<(String, [u8; 32])> {
+        let sha = |text: &str| Sha256::digest(text.as_bytes()).into();
+        vec![
+            ("README.md".to_owned(), sha(README)),
+            ("LICENSE".to_owned(), sha("MIT")),
+            ("LICENSES/Apache-2.0.txt".to_owned(), sha("Apache")),
+            ("docs/LICENSE.old".to_owned(), sha("old")),
+            ("src/demo/__init__.py".to_owned(), sha("")),
+        ]
+    }
+
+    fn problems(pkg_info: &str, project: &str) -> Vec<String> {
+        let mut findings = Findings::new(None);
+        let metadata = crate::metadata::parse(pkg_info.as_bytes(), "PKG-INFO", &mut findings)
+            .expect("test PKG-INFO parses");
+        let pyproject = format!("[build-system]\nrequires = []\n\n[project]\n{project}");
+        compare(&metadata, &pyproject, &files())
+    }
+
+    const PROJECT: &str = r#"name = "Demo.Pkg"
+version = "1.0"
+description = "A demo"
+readme = "README.md"
+requires-python = ">=3.9,<4"
+license = "MIT OR Apache-2.0"
+license-files = ["LICEN[CS]E*", "LICENSES/**"]
+authors = [{ name = "Ann, B." , email = "ann@example.org" }, { name = "Bob" }, { email = "ops@example.org" }]
+keywords = ["zeta", "alpha"]
+classifiers = ["Typing :: Typed", "Programming Language :: Python"]
+dependencies = ["requests[socks,security] >=2, <3 ; python_version < '3.13'", "Foo_Bar"]
+urls = { Source = "https://example.org/src" }
+
+[project.optional-dependencies]
+Test_Suite = ["pytest>=8", "cov; os_name == 'nt' or sys_platform == 'darwin'"]
+"#;
+
+    /// The same metadata in the spelling a backend may choose: another order, normalized
+    /// names, sorted specifiers, canonical markers, a quoted display name and a trailing newline
+    /// after the readme with LF line ends.
+    const PKG_INFO: &str = "Metadata-Version: 2.4
+Name: demo-pkg
+Version: 1.0.0
+Summary: A demo
+Author: Bob
+Author-email: \"Ann, B.\" <ann@example.org>, ops@example.org
+License-Expression: mit OR apache-2.0
+License-File: LICENSE
+License-File: LICENSES/Apache-2.0.txt
+Keywords: alpha,zeta
+Classifier: Programming Language :: Python
+Classifier: Typing :: Typed
+Requires-Python: <4,>=3.9
+Requires-Dist: foo-bar
+Requires-Dist: requests[security,socks]<3,>=2; python_version < \"3.13\"
+Requires-Dist: pytest>=8; extra == \"test-suite\"
+Requires-Dist: cov; (os_name == \"nt\" or sys_platform == \"darwin\") and extra == \"test-suite\"
+Project-URL: Source, https://example.org/src
+Provides-Extra: test-suite
+Description-Content-Type: text/markdown; charset=UTF-8
+
+# demo
+
+Hello.
+
+";
+
+    #[test]
+    fn ok_backend_spelling_is_no_difference() {
+        assert_eq!(problems(PKG_INFO, PROJECT), Vec::<String>::new());
+    }
+
+    #[test]
+    fn err_each_static_field_that_differs_is_named() {
+        let cases = [
+            ("Name: demo-pkg", "Name: demo-pkg2", "`Name`"),
+            ("Version: 1.0.0", "Version: 1.0.1", "`Version`"),
+            ("Summary: A demo", "Summary: A demo!", "`Summary`"),
+            ("Author: Bob", "Author: Bob, Eve", "`Author`"),
+            ("ops@example.org", "ops@example.net", "`Author-email`"),
+            ("mit OR apache-2.0", "MIT", "`License-Expression`"),
+            ("License-File: LICENSE\n", "", "`License-File`"),
+            ("alpha,zeta", "alpha,beta", "`Keywords`"),
+            ("Classifier: Typing :: Typed\n", "", "`Classifier`"),
+            ("<4,>=3.9", ">=3.8", "`Requires-Python`"),
+            (
+                "Requires-Dist: foo-bar\n",
+                "Requires-Dist: foo-bar>=0\n",
+                "`dependencies`",
+            ),
+            (
+                "\"test-suite\"\nRequires-Dist: cov",
+                "\"test-suite\"\nRequires-Dist: evil; extra == \"test-suite\"\nRequires-Dist: cov",
+                "`optional-dependencies`: `PKG-INFO` has `evil; extra == \"test-suite\"`",
+            ),
+            (
+                "Provides-Extra: test-suite",
+                "Provides-Extra: test-suite\nProvides-Extra: all",
+                "`Provides-Extra`",
+            ),
+            (
+                "https://example.org/src",
+                "https://example.org/src2",
+                "`Project-URL`",
+            ),
+            ("text/markdown", "text/x-rst", "`Description-Content-Type`"),
+            (
+                "Hello.",
+                "Hello!",
+                "description is not the content of `README.md`",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let changed = PKG_INFO.replacen(from, to, 1);
+            assert_ne!(changed, PKG_INFO, "{from}");
+            let found = problems(&changed, PROJECT);
+            assert!(
+                found.len() == 1 && found[0].contains(expected),
+                "{from} -> {to}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn err_a_field_pyproject_leaves_static_and_absent_must_be_absent() {
+        let project = PROJECT.replace("keywords = [\"zeta\", \"alpha\"]\n", "");
+        let found = problems(PKG_INFO, &project);
+        assert!(
+            found.len() == 1
+                && found[0].contains("`Keywords`")
+                && found[0].contains(
+                    "`PKG-INFO` has `alpha`, `zeta` that pyproject.toml does not declare"
+                ),
+            "{found:#?}"
+        );
+        let project = PROJECT.replace("readme = \"README.md\"\n", "");
+        let found = problems(PKG_INFO, &project);
+        assert!(
+            found.len() == 1 && found[0].contains("declares no `readme`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn ok_dynamic_keys_are_not_compared() {
+        let project = PROJECT.replace(
+            "name = \"Demo.Pkg\"\n",
+            "name = \"Demo.Pkg\"\ndynamic = [\"keywords\", \"dependencies\", \"readme\"]\n",
+        );
+        let project = project
+            .replace("keywords = [\"zeta\", \"alpha\"]\n", "")
+            .replace("readme = \"README.md\"\n", "")
+            .replace("dependencies = [", "optional = [");
+        let changed = PKG_INFO
+            .replace("alpha,zeta", "anything")
+            .replace(
+                "Requires-Dist: foo-bar\n",
+                "Requires-Dist: something-else\n",
+            )
+            .replace("Hello.", "Another text.");
+        assert_eq!(problems(&changed, &project), Vec::<String>::new());
+        // An extra's requirement is still judged when only `dependencies` is dynamic.
+        let changed = changed.replace("pytest>=8", "pytest>=7");
+        let found = problems(&changed, &project);
+        assert!(
+            found.len() == 1 && found[0].contains("`optional-dependencies`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn ok_no_project_table_fixes_nothing() {
+        let mut findings = Findings::new(None);
+        let metadata =
+            crate::metadata::parse(PKG_INFO.as_bytes(), "PKG-INFO", &mut findings).unwrap();
+        let pyproject = "[build-system]\nrequires = [\"setuptools\"]\n";
+        assert!(compare(&metadata, pyproject, &files()).is_empty());
+        let broken = compare(&metadata, "[project", &files());
+        assert!(
+            broken.len() == 1 && broken[0].contains("not valid TOML"),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn err_readme_missing_from_the_sdist_or_text_differs() {
+        let project = PROJECT.replace("readme = \"README.md\"", "readme = \"docs/README.md\"");
+        let found = problems(PKG_INFO, &project);
+        assert!(
+            found.len() == 1 && found[0].contains("`docs/README.md`, which is not in the sdist"),
+            "{found:#?}"
+        );
+        let project = PROJECT.replace(
+            "readme = \"README.md\"",
+            "readme = { text = \"# demo\\n\\nHello.\", content-type = \"text/markdown\" }",
+        );
+        assert_eq!(problems(PKG_INFO, &project), Vec::<String>::new());
+        let found = problems(&PKG_INFO.replace("Hello.", "Bye."), &project);
+        assert!(
+            found.len() == 1 && found[0].contains("`text`"),
+            "{found:#?}"
+        );
+    }
+}
