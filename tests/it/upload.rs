@@ -771,6 +771,11 @@ fn canary_upload_stops_on_a_conflict_or_failed_look_up_before_sending() {
     for digest in [&local, &other] {
         assert!(run.stderr.contains(digest.as_str()), "{}", run.stderr);
     }
+    assert!(
+        run.stderr.contains("release a new version") && run.stderr.contains("SOURCE_DATE_EPOCH"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(fake.lock().files.len(), 1);
 
     for status in [401, 500] {

@@ -231,7 +231,7 @@ pub enum PublishError {
     },
     /// The index already has a file of this name with other bytes.
     #[error(
-        "`{filename}` is already on the index with different content: local sha256 {local}, index sha256 {remote}"
+        "`{filename}` is already on the index with different content: local sha256 {local}, index sha256 {remote}; an index keeps one content per file name, so release a new version, or, if this is a rebuild of the uploaded release, build it reproducibly (SOURCE_DATE_EPOCH set to the release commit's time)"
     )]
     Conflict {
         /// The file name.
