@@ -101,6 +101,15 @@ def built_seeds():
     write("wheel", "tiny-stored.whl", tiny_wheel(zipfile.ZIP_STORED))
     write("wheel", "tiny-deflated.whl", tiny_wheel(zipfile.ZIP_DEFLATED))
     write("sdist", "tiny.tar.gz", tiny_sdist())
+    write(
+        "provenance",
+        "tiny-texts",
+        b"Metadata-Version: 2.4\nName: foo\nVersion: 1.0\nRequires-Dist: bar; extra == 'x'\n"
+        b"Provides-Extra: x\n\n# foo\n\0"
+        b'[project]\nname = "foo"\nversion = "1.0"\nreadme = "README.md"\n'
+        b'[project.optional-dependencies]\nx = ["bar"]\n\0'
+        b"[metadata]\nname = foo\nkeywords =\n    a\n\n    b\n[egg_info]\ntag_build = \n",
+    )
     with zipfile.ZipFile(io.BytesIO(tiny_wheel(zipfile.ZIP_STORED))) as zf:
         write("metadata", "tiny-METADATA", zf.read("foo-1.0.dist-info/METADATA"))
         write("record", "tiny-RECORD", zf.read("foo-1.0.dist-info/RECORD"))
@@ -136,6 +145,14 @@ def real_seeds(corpus):
             except (KeyError, AttributeError):
                 continue
             write("metadata", f"{path.name}-PKG-INFO", data[:MAX_SEED])
+            # PROV-02's judges: PKG-INFO, pyproject.toml and setup.cfg, joined with NUL bytes.
+            texts = [data]
+            for leaf in ("pyproject.toml", "setup.cfg"):
+                try:
+                    texts.append(tf.extractfile(path.name[: -len(".tar.gz")] + "/" + leaf).read())
+                except (KeyError, AttributeError):
+                    texts.append(b"")
+            write("provenance", f"{path.name}-texts", b"\0".join(texts)[:MAX_SEED])
 
 
 def main():

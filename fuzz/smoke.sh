@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${1:-25}"
-targets=(wheel sdist metadata record filename)
+targets=(wheel sdist metadata record filename provenance)
 export RUSTC_BOOTSTRAP=1
 # Its own target folder: the fuzz build's flags differ from the workspace's, so sharing one
 # would only make the two rebuild each other.

@@ -374,8 +374,12 @@ fn ok_corpus_sdists_pkg_info_agrees_with_pyproject() {
         let Some(pyproject) = kept(&contents, "pyproject.toml") else {
             continue;
         };
-        let problems =
-            pyship_verify::provenance::pyproject::compare(metadata, &pyproject, &contents.files);
+        let problems = pyship_verify::provenance::pyproject::compare(
+            metadata,
+            &pyproject,
+            &contents.files,
+            &contents.kept,
+        );
         assert!(problems.is_empty(), "{name}: {problems:#?}");
         if pyproject.contains("[project]") {
             compared.push(name);
@@ -430,12 +434,20 @@ fn err_prov02_corpus_pkg_info_tampered_after_the_build() {
     let mut findings = pyship_verify::Findings::new(None);
     let metadata = pyship_verify::metadata::parse(tampered.as_bytes(), "PKG-INFO", &mut findings)
         .expect("still parses");
-    let problems =
-        pyship_verify::provenance::pyproject::compare(&metadata, &pyproject, &contents.files);
-    let joined = problems.join("\n");
+    let problems = pyship_verify::provenance::pyproject::compare(
+        &metadata,
+        &pyproject,
+        &contents.files,
+        &contents.kept,
+    );
+    let joined = problems
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     for expected in [
-        "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `idna-helper>=1.0` that it does not declare",
-        "`Requires-Dist` differs from pyproject.toml's `[project]` `optional-dependencies`: `PKG-INFO` declares `ruff >= 0.16.0` that `PKG-INFO` lacks",
+        "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `idna-helper>=1.0` that pyproject.toml does not declare",
+        "`Requires-Dist` differs from pyproject.toml's `[project]` `optional-dependencies`: pyproject.toml declares `ruff >= 0.16.0` that `PKG-INFO` lacks",
         "`Project-URL` differs from pyproject.toml's `[project]` `urls`: `PKG-INFO` has `Source, https://github.com/kjd-mirror/idna` that pyproject.toml does not declare, and pyproject.toml declares `Source, https://github.com/kjd/idna` that `PKG-INFO` lacks",
         "`PKG-INFO` field `Summary` is `Internationalized Domain Names`, but pyproject.toml's `[project]` `description` makes it `Internationalized Domain Names in Applications (IDNA)`",
         "the `PKG-INFO` description is not the content of `README.md`",
@@ -452,11 +464,17 @@ fn err_prov02_corpus_pkg_info_tampered_after_the_build() {
         "dynamic = [\"version\", \"dependencies\"]",
     );
     assert_ne!(dynamic, pyproject);
-    let problems =
-        pyship_verify::provenance::pyproject::compare(&metadata, &dynamic, &contents.files);
+    let problems = pyship_verify::provenance::pyproject::compare(
+        &metadata,
+        &dynamic,
+        &contents.files,
+        &contents.kept,
+    );
     assert_eq!(problems.len(), 4, "{problems:#?}");
     assert!(
-        !problems.join("\n").contains("`dependencies`"),
+        !problems
+            .iter()
+            .any(|d| d.message.contains("`dependencies`")),
         "{problems:#?}"
     );
 }

@@ -35,7 +35,7 @@ pub struct ArtifactContents {
     /// Regular-file members: path inside the archive (sdists without the top directory) and the
     /// sha256 of the content.
     pub files: Vec<(String, [u8; 32])>,
-    /// Sdists only: the bytes of `PKG-INFO`, `pyproject.toml`, `setup.cfg`, any `_version.py`
+    /// Sdists only: the bytes of `PKG-INFO`, `pyproject.toml`, a root `README*`, `setup.cfg`, any `_version.py`
     /// below the root, and `PKG-INFO` and `SOURCES.txt` of a `*.egg-info/` directory (paths
     /// without the top directory), for the checks that judge generated files (PROV-02). Members
     /// over 16 MiB are left out.

@@ -62,8 +62,10 @@ pub fn check_sdist_against_commit(
             if let (Some(metadata), Some(pyproject)) = (&sdist.metadata, kept.get("pyproject.toml"))
             {
                 let pyproject = String::from_utf8_lossy(pyproject);
-                for problem in pyproject::compare(metadata, &pyproject, &sdist.files) {
-                    findings.error(PROV_02, Some(path), problem);
+                for difference in
+                    pyproject::compare(metadata, &pyproject, &sdist.files, &sdist.kept)
+                {
+                    findings.push(PROV_02, difference.severity, Some(path), difference.message);
                 }
             }
             continue;
@@ -267,9 +269,12 @@ fn same_pkg_info(egg: &[u8], root: &[u8]) -> bool {
 fn sources_listing(path: &str, text: &str, sdist: &ArtifactContents) -> Result<(), String> {
     use std::fmt::Write as _;
     const SHOWN: usize = 5;
+    // setuptools lists a file named with `./` in pyproject.toml (`readme = "./README.md"`) as
+    // written.
     let listed: std::collections::HashSet<&str> = text
         .lines()
         .map(str::trim)
+        .map(|line| line.strip_prefix("./").unwrap_or(line))
         .filter(|line| !line.is_empty())
         .collect();
     let files: std::collections::HashSet<&str> =
@@ -324,62 +329,61 @@ fn sources_listing(path: &str, text: &str, sdist: &ArtifactContents) -> Result<(
 /// difference, and every other section must hold what the `committed` file holds, read the way
 /// `configparser` reads it.
 fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<(), String> {
+    const GENERATED: [&str; 3] = ["tag_build", "tag_date", "tag_svn_revision"];
     let text = std::str::from_utf8(bytes).map_err(|_| "`setup.cfg` is not UTF-8".to_owned())?;
-    let mut section: Option<&str> = None;
-    let mut has_egg_info = false;
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
+    let ours = ini::parse(text)
+        .map_err(|err| format!("`setup.cfg` cannot be read as configparser reads it ({err})"))?;
+    let theirs = match (tracked, committed) {
+        (false, _) => None,
+        (true, None) => {
+            return Err("`setup.cfg` differs from the release commit's, whose content was not supplied to compare the sections outside `[egg_info]`".to_owned());
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = Some(name.trim());
-            has_egg_info |= name.trim() == "egg_info";
-            if !tracked && name.trim() != "egg_info" {
-                return Err(format!(
-                    "`setup.cfg` is not in the release commit and has a `[{}]` section; only setuptools' `[egg_info]` stanza may be generated",
-                    name.trim()
-                ));
-            }
-            continue;
+        (true, Some(committed)) => {
+            let committed = std::str::from_utf8(committed)
+                .map_err(|_| "`setup.cfg` in the release commit is not UTF-8".to_owned())?;
+            Some(ini::parse(committed).map_err(|err| {
+                format!(
+                    "`setup.cfg` in the release commit cannot be read as configparser reads it ({err})"
+                )
+            })?)
         }
-        if section == Some("egg_info") {
-            let key = line.split(['=', ':']).next().unwrap_or(line).trim();
-            if !["tag_build", "tag_date", "tag_svn_revision"].contains(&key) {
-                return Err(format!(
-                    "`setup.cfg` sets `{key}` in `[egg_info]`; setuptools generates only `tag_build` and `tag_date` there"
-                ));
-            }
-        } else if !tracked {
-            return Err(
-                "`setup.cfg` is not in the release commit and has settings outside `[egg_info]`"
-                    .to_owned(),
-            );
+    };
+    if !tracked && let Some((name, _)) = ours.iter().find(|(name, _)| name != "egg_info") {
+        return Err(format!(
+            "`setup.cfg` is not in the release commit and has a `[{name}]` section; only setuptools' `[egg_info]` stanza may be generated"
+        ));
+    }
+    let Some((_, egg_info)) = ours.iter().find(|(name, _)| name == "egg_info") else {
+        return Err(if tracked {
+            "`setup.cfg` differs from the release commit's and has no `[egg_info]` stanza that would explain it".to_owned()
+        } else {
+            "`setup.cfg` is not in the release commit and has no `[egg_info]` stanza; only that stanza may be generated".to_owned()
+        });
+    };
+    // Keys other than the generated ones must come from the committed file, unchanged.
+    let committed_egg_info = theirs
+        .as_ref()
+        .and_then(|sections| sections.iter().find(|(name, _)| name == "egg_info"))
+        .map(|(_, options)| options.as_slice())
+        .unwrap_or_default();
+    for (key, value) in egg_info {
+        if !GENERATED.contains(&key.as_str())
+            && !committed_egg_info.contains(&(key.clone(), value.clone()))
+        {
+            return Err(format!(
+                "`setup.cfg` sets `{key}` in `[egg_info]`, which the release commit's does not; setuptools generates only `tag_build` and `tag_date` there"
+            ));
         }
     }
-    if !has_egg_info {
-        return Err("`setup.cfg` differs from the release commit's and has no `[egg_info]` stanza that would explain it".to_owned());
-    }
-    if !tracked {
+    let without_egg_info = |mut sections: ini::Sections| {
+        sections.retain(|(name, _)| name != "egg_info");
+        sections
+    };
+    let ours = without_egg_info(ours);
+    let Some(theirs) = theirs else {
         return Ok(());
-    }
-    let Some(committed) = committed else {
-        return Err("`setup.cfg` differs from the release commit's, whose content was not supplied to compare the sections outside `[egg_info]`".to_owned());
     };
-    let committed = std::str::from_utf8(committed)
-        .map_err(|_| "`setup.cfg` in the release commit is not UTF-8".to_owned())?;
-    let parse = |text: &str, which: &str| {
-        ini::parse(text)
-            .map(|mut sections| {
-                sections.retain(|(name, _)| name != "egg_info");
-                sections
-            })
-            .map_err(|err| {
-                format!("`setup.cfg` {which} cannot be read as configparser reads it ({err})")
-            })
-    };
-    let ours = parse(text, "in the sdist")?;
-    let theirs = parse(committed, "in the release commit")?;
-    match ini::first_difference(&ours, &theirs) {
+    match ini::first_difference(&ours, &without_egg_info(theirs)) {
         None => Ok(()),
         Some(difference) => Err(format!(
             "`setup.cfg` differs from the release commit's outside setuptools' `[egg_info]` stanza: {difference}"

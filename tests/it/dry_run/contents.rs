@@ -189,7 +189,7 @@ with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as 
     assert!(
         run.stderr.contains("error[PROV-02]: `PKG-INFO`:")
             && run.stderr.contains(
-                "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `evil-helper>=1` that it does not declare"
+                "`Requires-Dist` differs from pyproject.toml's `[project]` `dependencies`: `PKG-INFO` has `evil-helper>=1` that pyproject.toml does not declare"
             ),
         "{}",
         run.stderr

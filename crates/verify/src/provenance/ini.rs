@@ -36,7 +36,13 @@ pub(super) fn parse(text: &str) -> Result<Sections, String> {
             value.push_str(stripped);
             continue;
         }
-        if let Some(name) = stripped.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        // Like configparser's section pattern: from the `[` to the last `]`, ignoring what
+        // follows it (a comment, usually).
+        if let Some(name) = stripped
+            .strip_prefix('[')
+            .and_then(|l| l.rfind(']').map(|end| &l[..end]))
+            .filter(|name| !name.is_empty())
+        {
             if sections.iter().any(|(existing, _)| existing == name) {
                 return Err(format!("line {number}: section `[{name}]` appears twice"));
             }
@@ -63,6 +69,8 @@ pub(super) fn parse(text: &str) -> Result<Sections, String> {
         options.push((key, stripped[at + 1..].trim().to_owned()));
         option_indent = Some(indent);
     }
+    // configparser writes `[DEFAULT]` only when it holds options.
+    sections.retain(|(name, options)| name != "DEFAULT" || !options.is_empty());
     for (_, options) in &mut sections {
         for (_, value) in options {
             // Values keep inner empty lines but not trailing ones.
@@ -223,6 +231,26 @@ tag_date = 0
                 "{from:?}: {difference:?}"
             );
         }
+    }
+
+    /// configparser reads a header up to its last `]` (what follows is ignored, and setuptools
+    /// writes the bare header back), and drops an empty `[DEFAULT]`.
+    #[test]
+    fn ok_header_comments_and_empty_default() {
+        let committed = "[DEFAULT]\n[metadata]  # the metadata\nname = foo\n[flake8] ; lint\nmax-line-length = 99\n[tool:pytest]   # pytest\naddopts = -q\n";
+        let rewritten = "[metadata]\nname = foo\n\n[flake8]\nmax-line-length = 99\n\n[tool:pytest]\naddopts = -q\n\n[egg_info]\ntag_build = \n";
+        let theirs = without_egg_info(committed);
+        assert_eq!(
+            theirs
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>(),
+            ["metadata", "flake8", "tool:pytest"]
+        );
+        assert_eq!(
+            first_difference(&without_egg_info(rewritten), &theirs),
+            None
+        );
     }
 
     #[test]

@@ -22,12 +22,14 @@ use pep508_rs::{ExtraName, MarkerTree, PackageName, Requirement, VersionOrUrl};
 use sha2::{Digest, Sha256};
 use toml::{Table, Value};
 
+use crate::check::Severity;
 use crate::filename::normalize_name;
 use crate::metadata::CoreMetadata;
 
 /// Compares `pkg_info` with the `[project]` table of `pyproject` (the sdist's `pyproject.toml`).
 /// `files` are the sdist's regular files (paths without the top directory, with sha256), where a
-/// readme file and the license files are looked up. Returns one message per field that differs,
+/// readme file and the license files are looked up; `kept` the content of those kept (a root
+/// `README*` is, to compare its text; other readme files are compared by digest). Returns one message per field that differs,
 /// each naming the field, what `PKG-INFO` holds and what `pyproject.toml` declares. A
 /// `pyproject.toml` without `[project]` fixes nothing and gives no message; one that is not valid
 /// TOML gives one (SD-08 reports it as well).
@@ -36,14 +38,18 @@ pub fn compare(
     pkg_info: &CoreMetadata,
     pyproject: &str,
     files: &[(String, [u8; 32])],
-) -> Vec<String> {
+    kept: &[(String, Vec<u8>)],
+) -> Vec<Difference> {
     let table = match pyproject.parse::<Table>() {
         Ok(table) => table,
         Err(err) => {
-            return vec![format!(
-                "`pyproject.toml` is not valid TOML ({}), so `PKG-INFO` cannot be compared with it",
-                err.message()
-            )];
+            return vec![Difference {
+                severity: Severity::Error,
+                message: format!(
+                    "`pyproject.toml` is not valid TOML ({}), so `PKG-INFO` cannot be compared with it",
+                    err.message()
+                ),
+            }];
         }
     };
     let Some(project) = table.get("project").and_then(Value::as_table) else {
@@ -53,6 +59,7 @@ pub fn compare(
         pkg_info,
         project,
         files,
+        kept,
         dynamic: project
             .get("dynamic")
             .and_then(Value::as_array)
@@ -72,12 +79,40 @@ struct Comparison<'a> {
     pkg_info: &'a CoreMetadata,
     project: &'a Table,
     files: &'a [(String, [u8; 32])],
+    kept: &'a [(String, Vec<u8>)],
     dynamic: BTreeSet<String>,
-    problems: Vec<String>,
+    problems: Vec<Difference>,
 }
 
+/// One field of `PKG-INFO` that is not what `pyproject.toml` declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// Error, or warning for the fields in [`WARNING_FIELDS`].
+    pub severity: Severity,
+    /// The field, what `PKG-INFO` holds and what `pyproject.toml` declares.
+    pub message: String,
+}
+
+/// Fields whose difference is a warning, not an error: they change neither what is installed nor
+/// where the index page links to, and real backends write them otherwise than the specification
+/// says (poetry-core puts an author's name and email into two fields, keeps only the first
+/// author and adds `Programming Language` classifiers; flit ignores `license = { text }`;
+/// pdm-backend names an email-only author `Unknown`; hatchling sorts keywords, and its
+/// `license-files` globs match otherwise than Python's `glob`: `**/LICENSE*` misses a root
+/// `LICENSE`, `LICENSES/**` matches nothing).
+pub const WARNING_FIELDS: &[&str] = &[
+    "Author",
+    "Author-email",
+    "Maintainer",
+    "Maintainer-email",
+    "Keywords",
+    "Classifier",
+    "License",
+    "License-File",
+];
+
 impl<'a> Comparison<'a> {
-    fn run(mut self) -> Vec<String> {
+    fn run(mut self) -> Vec<Difference> {
         self.name();
         self.version();
         self.summary();
@@ -107,8 +142,24 @@ impl<'a> Comparison<'a> {
         pkg_info.get(field)
     }
 
+    fn error(&mut self, message: String) {
+        self.problems.push(Difference {
+            severity: Severity::Error,
+            message,
+        });
+    }
+
+    fn field_differs(&mut self, field: &str, message: String) {
+        let severity = if WARNING_FIELDS.contains(&field) {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.problems.push(Difference { severity, message });
+    }
+
     fn differs(&mut self, field: &str, key: &str, found: &str, expected: &str) {
-        self.problems.push(format!(
+        self.field_differs(field, format!(
             "`PKG-INFO` field `{field}` is {found}, but pyproject.toml's `[project]` `{key}` makes it {expected}; expected the metadata the committed pyproject.toml declares"
         ));
     }
@@ -177,8 +228,11 @@ impl<'a> Comparison<'a> {
                 None
             }
         });
+        // hatchling writes no type for an empty readme.
+        let empty = description.trim().is_empty() && content_type.is_empty();
         if let Some(expected_type) = expected_type
             && content_type != expected_type
+            && !empty
         {
             self.differs(
                 "Description-Content-Type",
@@ -191,13 +245,17 @@ impl<'a> Comparison<'a> {
             (Some(path), _) => {
                 let path = path.strip_prefix("./").unwrap_or(path);
                 let Some((_, digest)) = self.files.iter().find(|(file, _)| file == path) else {
-                    self.problems.push(format!(
+                    self.error(format!(
                         "pyproject.toml's `[project]` `readme` is `{path}`, which is not in the sdist; expected the readme the description is made from"
                     ));
                     return;
                 };
-                if !same_text_digest(description, digest) {
-                    self.problems.push(format!(
+                let same = match self.kept.iter().find(|(file, _)| file == path) {
+                    Some((_, bytes)) => same_text(description, &String::from_utf8_lossy(bytes)),
+                    None => same_text_digest(description, digest),
+                };
+                if !same {
+                    self.error(format!(
                         "the `PKG-INFO` description is not the content of `{path}` (sha256 {} in the sdist) that pyproject.toml's `[project]` `readme` names; expected the readme's text",
                         super::hex(digest)
                     ));
@@ -206,14 +264,14 @@ impl<'a> Comparison<'a> {
             (None, Some(text)) => {
                 if description.trim_end_matches(['\n', '\r']) != text.trim_end_matches(['\n', '\r'])
                 {
-                    self.problems.push(
+                    self.error(
                         "the `PKG-INFO` description is not the `text` of pyproject.toml's `[project]` `readme`; expected that text".to_owned(),
                     );
                 }
             }
             (None, None) => {
                 if !description.trim().is_empty() {
-                    self.problems.push(format!(
+                    self.error(format!(
                         "`PKG-INFO` has a description ({} bytes), but pyproject.toml's `[project]` declares no `readme` and does not list it in `dynamic`; expected none",
                         description.len()
                     ));
@@ -265,7 +323,17 @@ impl<'a> Comparison<'a> {
                 let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
                 let same = expression
                     .is_some_and(|found| words(found).eq_ignore_ascii_case(&words(expected)));
-                if !same {
+                let legacy = expression.is_none()
+                    && text
+                        .is_some_and(|found| words(found).eq_ignore_ascii_case(&words(expected)));
+                if legacy {
+                    self.problems.push(Difference {
+                        severity: Severity::Warning,
+                        message: format!(
+                            "`PKG-INFO` has the license `{expected}` as `License`, not `License-Expression` as pyproject.toml's `[project]` `license` string asks (PEP 639); expected a build backend that supports PEP 639"
+                        ),
+                    });
+                } else if !same {
                     self.differs(
                         "License-Expression",
                         "license",
@@ -317,7 +385,7 @@ impl<'a> Comparison<'a> {
                     builder.add(glob);
                 }
                 Err(err) => {
-                    self.problems.push(format!(
+                    self.error(format!(
                         "pyproject.toml's `[project]` `license-files` has a glob `{pattern}` that is not valid ({err}); expected PEP 639 glob syntax"
                     ));
                     return;
@@ -327,11 +395,23 @@ impl<'a> Comparison<'a> {
         let Ok(set) = builder.build() else {
             return;
         };
+        let patterns: Vec<&str> = globs.iter().filter_map(Value::as_str).collect();
+        // As in Python's `glob`, a wildcard does not match a name that starts with `.`: a hidden
+        // component must be spelled with a `.` in the pattern.
+        let hidden_ok = |path: &str, pattern: &str| {
+            path.split('/').all(|component| {
+                !component.starts_with('.') || pattern.split('/').any(|part| part.starts_with('.'))
+            })
+        };
         let expected: BTreeSet<&str> = self
             .files
             .iter()
             .map(|(path, _)| path.as_str())
-            .filter(|path| set.is_match(path))
+            .filter(|path| {
+                set.matches(path)
+                    .into_iter()
+                    .any(|index| hidden_ok(path, patterns[index]))
+            })
             .collect();
         let found: BTreeSet<&str> = self.pkg_info.get_all("License-File").into_iter().collect();
         self.set_difference("License-File", "license-files", &found, &expected);
@@ -341,7 +421,7 @@ impl<'a> Comparison<'a> {
         let Some(people) = self.fixed(key) else {
             return;
         };
-        let mut names = BTreeSet::new();
+        let mut names = Vec::new();
         let mut addresses = BTreeSet::new();
         for person in people.and_then(Value::as_array).into_iter().flatten() {
             let Some(person) = person.as_table() else {
@@ -355,29 +435,34 @@ impl<'a> Comparison<'a> {
                 }
                 None => {
                     if let Some(name) = name {
-                        names.insert(name.to_owned());
+                        names.push(name.to_owned());
                     }
                 }
             }
         }
-        let found_names: BTreeSet<String> = self
-            .field(field)
-            .map(|value| {
-                split_list(value)
-                    .into_iter()
-                    .map(|name| unquote(&name))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Names without an email are joined with ", ", and a name may hold a comma itself.
+        let found_names = self.field(field).unwrap_or_default().trim();
+        let same_names = found_names == names.join(", ")
+            || split_list(found_names)
+                .into_iter()
+                .map(|name| unquote(&name))
+                .collect::<BTreeSet<_>>()
+                == names.iter().cloned().collect::<BTreeSet<_>>();
+        if !same_names {
+            let found = if found_names.is_empty() {
+                "absent".to_owned()
+            } else {
+                quoted(found_names)
+            };
+            self.differs(field, key, &found, &list(names.iter().map(String::as_str)));
+        }
         let email_field = format!("{field}-email");
         let found_addresses: BTreeSet<(String, String)> = self
             .field(&email_field)
-            .map(|value| split_list(value).iter().map(|a| address(a)).collect())
-            .unwrap_or_default();
-        if found_names != names {
-            let show = |set: &BTreeSet<String>| list(set.iter().map(String::as_str));
-            self.differs(field, key, &show(&found_names), &show(&names));
-        }
+            .map(addresses_of)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         if found_addresses != addresses {
             let show = |set: &BTreeSet<(String, String)>| {
                 list(set.iter().map(|(name, email)| {
@@ -497,7 +582,7 @@ impl<'a> Comparison<'a> {
         let mut extras = BTreeSet::new();
         for (extra, requirements) in optional.and_then(Value::as_table).into_iter().flatten() {
             let Ok(name) = ExtraName::from_str(extra) else {
-                self.problems.push(format!(
+                self.error(format!(
                     "pyproject.toml's `[project]` `optional-dependencies` has an extra `{extra}` that is not a valid name"
                 ));
                 continue;
@@ -542,7 +627,7 @@ impl<'a> Comparison<'a> {
             .filter_map(Value::as_str)
         {
             let Ok(mut requirement) = Requirement::<pep508_rs::VerbatimUrl>::from_str(text) else {
-                self.problems.push(format!(
+                self.error(format!(
                     "pyproject.toml's `[project]` `{key}` has `{text}`, which is not a valid PEP 508 requirement"
                 ));
                 continue;
@@ -579,19 +664,19 @@ impl<'a> Comparison<'a> {
         let mut parts = Vec::new();
         if !extra.is_empty() {
             parts.push(format!(
-                "has {} that it does not declare",
+                "`PKG-INFO` has {} that pyproject.toml does not declare",
                 list(extra.iter().copied())
             ));
         }
         if !unmatched.is_empty() {
             parts.push(format!(
-                "declares {} that `PKG-INFO` lacks",
+                "pyproject.toml declares {} that `PKG-INFO` lacks",
                 list(unmatched.iter().map(|(_, text)| text.as_str()))
             ));
         }
-        self.problems.push(format!(
-            "`PKG-INFO` field `Requires-Dist` differs from pyproject.toml's `[project]` `{key}`: `PKG-INFO` {}; expected the requirements the committed pyproject.toml declares",
-            parts.join(", and pyproject.toml ")
+        self.error(format!(
+            "`PKG-INFO` field `Requires-Dist` differs from pyproject.toml's `[project]` `{key}`: {}; expected the requirements the committed pyproject.toml declares",
+            parts.join(", and ")
         ));
     }
 
@@ -620,7 +705,7 @@ impl<'a> Comparison<'a> {
                 list(missing)
             ));
         }
-        self.problems.push(format!(
+        self.field_differs(field, format!(
             "`PKG-INFO` field `{field}` differs from pyproject.toml's `[project]` `{key}`: {}; expected the metadata the committed pyproject.toml declares",
             parts.join(", and ")
         ));
@@ -638,7 +723,7 @@ fn as_str(set: &BTreeSet<String>) -> BTreeSet<&str> {
 struct Key {
     name: PackageName,
     extras: BTreeSet<ExtraName>,
-    specifiers: BTreeSet<String>,
+    specifiers: BTreeSet<(String, Version)>,
     url: Option<String>,
     marker: MarkerTree,
 }
@@ -647,9 +732,10 @@ impl Key {
     fn of(requirement: &Requirement<pep508_rs::VerbatimUrl>) -> Self {
         let (specifiers, url) = match &requirement.version_or_url {
             None => (BTreeSet::new(), None),
-            Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-                (specifiers.iter().map(ToString::to_string).collect(), None)
-            }
+            Some(VersionOrUrl::VersionSpecifier(specifiers)) => (
+                specifiers.iter().flat_map(canonical_specifier).collect(),
+                None,
+            ),
             Some(VersionOrUrl::Url(url)) => (BTreeSet::new(), Some(url.to_string())),
         };
         Key {
@@ -662,17 +748,40 @@ impl Key {
     }
 }
 
-/// Whether `description` is, up to trailing newlines and CRLF line ends, the text whose sha256
-/// is `digest`: backends copy the readme into the body, some adding a final newline.
+/// A specifier as (operator, version), with `~=X.Y` spelled out as `>=X.Y` and `<X+1`, as
+/// poetry-core writes it (versions compare as PEP 440 says, so `24` equals `24.0`).
+fn canonical_specifier(specifier: &pep440_rs::VersionSpecifier) -> Vec<(String, Version)> {
+    let version = specifier.version();
+    let release = version.release();
+    if *specifier.operator() == pep440_rs::Operator::TildeEqual && release.len() >= 2 {
+        let mut upper: Vec<u64> = release[..release.len() - 1].to_vec();
+        if let Some(last) = upper.last_mut() {
+            *last = last.saturating_add(1);
+        }
+        let upper = Version::new(upper).with_epoch(version.epoch());
+        return vec![(">=".to_owned(), version.clone()), ("<".to_owned(), upper)];
+    }
+    vec![(specifier.operator().to_string(), version.clone())]
+}
+
+/// Whether `description` is the readme `text` as backends copy it: read with universal newlines
+/// (CRLF and CR become LF), some adding a final newline.
+fn same_text(description: &str, text: &str) -> bool {
+    let lines = |text: &str| text.replace("\r\n", "\n").replace('\r', "\n");
+    lines(description).trim_end_matches('\n') == lines(text).trim_end_matches('\n')
+}
+
+/// Whether `description` is, up to trailing newlines and uniform CRLF line ends, the text whose
+/// sha256 is `digest` (for a readme whose content was not kept).
 fn same_text_digest(description: &str, digest: &[u8; 32]) -> bool {
     let trimmed = description.trim_end_matches(['\n', '\r']);
     let lf = trimmed.replace("\r\n", "\n");
     let crlf = lf.replace('\n', "\r\n");
-    [lf, crlf].iter().any(|base| {
-        ["", "\n", "\n\n", "\r\n"].iter().any(|end| {
+    [(lf, "\n"), (crlf, "\r\n")].iter().any(|(base, newline)| {
+        (0..=4).any(|count| {
             let mut hasher = Sha256::new();
             hasher.update(base.as_bytes());
-            hasher.update(end.as_bytes());
+            hasher.update(newline.repeat(count).as_bytes());
             hasher.finalize().as_slice() == digest
         })
     })
@@ -714,6 +823,30 @@ fn split_list(value: &str) -> Vec<String> {
         .map(|item| item.trim().to_owned())
         .filter(|item| !item.is_empty())
         .collect()
+}
+
+/// The (name, email) pairs of an `Author-email`-style list. A piece between commas with neither
+/// `<` nor `@` is part of the next one's display name (`Ann, B. <ann@example.org>`, as some
+/// backends write it unquoted).
+fn addresses_of(value: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for item in split_list(value) {
+        if !item.contains('<') && !item.contains('@') {
+            pending.push_str(&item);
+            pending.push_str(", ");
+            continue;
+        }
+        let joined = std::mem::take(&mut pending) + &item;
+        out.push(address(&joined));
+    }
+    if !pending.is_empty() {
+        out.push((
+            String::new(),
+            pending.trim_end_matches([',', ' ']).to_owned(),
+        ));
+    }
+    out
 }
 
 /// `"Name" <email>`, `Name <email>`, `<email>` or `email` as (name, email).
@@ -777,17 +910,25 @@ mod tests {
             ("README.md".to_owned(), sha(README)),
             ("LICENSE".to_owned(), sha("MIT")),
             ("LICENSES/Apache-2.0.txt".to_owned(), sha("Apache")),
+            ("LICENSES/.hidden".to_owned(), sha("hidden")),
             ("docs/LICENSE.old".to_owned(), sha("old")),
             ("src/demo/__init__.py".to_owned(), sha("")),
         ]
     }
 
-    fn problems(pkg_info: &str, project: &str) -> Vec<String> {
+    fn differences(pkg_info: &str, project: &str, kept: &[(String, Vec<u8>)]) -> Vec<Difference> {
         let mut findings = Findings::new(None);
         let metadata = crate::metadata::parse(pkg_info.as_bytes(), "PKG-INFO", &mut findings)
             .expect("test PKG-INFO parses");
         let pyproject = format!("[build-system]\nrequires = []\n\n[project]\n{project}");
-        compare(&metadata, &pyproject, &files())
+        compare(&metadata, &pyproject, &files(), kept)
+    }
+
+    fn problems(pkg_info: &str, project: &str) -> Vec<String> {
+        differences(pkg_info, project, &[])
+            .into_iter()
+            .map(|difference| difference.message)
+            .collect()
     }
 
     const PROJECT: &str = r#"name = "Demo.Pkg"
@@ -796,7 +937,7 @@ description = "A demo"
 readme = "README.md"
 requires-python = ">=3.9,<4"
 license = "MIT OR Apache-2.0"
-license-files = ["LICEN[CS]E*", "LICENSES/**"]
+license-files = ["LICEN[CS]E*", "LICENSES/*"]
 authors = [{ name = "Ann, B." , email = "ann@example.org" }, { name = "Bob" }, { email = "ops@example.org" }]
 keywords = ["zeta", "alpha"]
 classifiers = ["Typing :: Typed", "Programming Language :: Python"]
@@ -946,10 +1087,10 @@ Hello.
         let metadata =
             crate::metadata::parse(PKG_INFO.as_bytes(), "PKG-INFO", &mut findings).unwrap();
         let pyproject = "[build-system]\nrequires = [\"setuptools\"]\n";
-        assert!(compare(&metadata, pyproject, &files()).is_empty());
-        let broken = compare(&metadata, "[project", &files());
+        assert!(compare(&metadata, pyproject, &files(), &[]).is_empty());
+        let broken = compare(&metadata, "[project", &files(), &[]);
         assert!(
-            broken.len() == 1 && broken[0].contains("not valid TOML"),
+            broken.len() == 1 && broken[0].message.contains("not valid TOML"),
             "{broken:?}"
         );
     }
@@ -970,6 +1111,88 @@ Hello.
         let found = problems(&PKG_INFO.replace("Hello.", "Bye."), &project);
         assert!(
             found.len() == 1 && found[0].contains("`text`"),
+            "{found:#?}"
+        );
+    }
+
+    /// What real backends write that the old comparison got wrong: a display name holding a
+    /// comma (quoted or not), `~=` spelled out by poetry-core, a license from a backend that
+    /// predates PEP 639, and a readme with mixed line ends and several trailing newlines.
+    #[test]
+    fn ok_backend_quirks_that_say_the_same() {
+        let project = PROJECT
+            .replace(
+                "{ name = \"Bob\" }",
+                "{ name = \"Acme, Inc.\" }, { name = \"Bob\" }",
+            )
+            .replace("\"pytest>=8\"", "\"pytest~=8.1\"");
+        let pkg_info = PKG_INFO
+            .replace("Author: Bob", "Author: Acme, Inc., Bob")
+            .replace("\"Ann, B.\" <ann@example.org>", "Ann, B. <ann@example.org>")
+            .replace("pytest>=8;", "pytest (>=8.1,<9.0);");
+        assert_eq!(problems(&pkg_info, &project), Vec::<String>::new());
+
+        let legacy = PKG_INFO.replace(
+            "License-Expression: mit OR apache-2.0",
+            "License: MIT OR Apache-2.0",
+        );
+        let found = differences(&legacy, PROJECT, &[]);
+        assert!(
+            found.len() == 1
+                && found[0].severity == Severity::Warning
+                && found[0].message.contains("PEP 639"),
+            "{found:#?}"
+        );
+
+        let readme = "# demo\r\n\nHello.\r\n\n\n\n\n\n";
+        let kept = [("README.md".to_owned(), readme.as_bytes().to_vec())];
+        assert_eq!(differences(PKG_INFO, PROJECT, &kept), Vec::new());
+        let kept = [("README.md".to_owned(), b"# demo\n\nHello!\n".to_vec())];
+        let found = differences(PKG_INFO, PROJECT, &kept);
+        assert!(
+            found.len() == 1 && found[0].message.contains("not the content of `README.md`"),
+            "{found:#?}"
+        );
+    }
+
+    /// poetry-core writes an author's name and email into two fields and adds classifiers; such
+    /// differences in fields that change no install and no link are warnings.
+    #[test]
+    fn warn_presentation_fields_errors_elsewhere() {
+        let poetry = PKG_INFO
+            .replace("Author: Bob", "Author: Ann, B.")
+            .replace(
+                "\"Ann, B.\" <ann@example.org>, ops@example.org",
+                "ann@example.org",
+            )
+            .replace(
+                "Classifier: Typing :: Typed\n",
+                "Classifier: Typing :: Typed\nClassifier: Programming Language :: Python :: 3.12\n",
+            );
+        let found = differences(&poetry, PROJECT, &[]);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found.iter().all(|d| d.severity == Severity::Warning),
+            "{found:#?}"
+        );
+
+        let url = PKG_INFO.replace("https://example.org/src", "https://example.net/src");
+        let found = differences(&url, PROJECT, &[]);
+        assert!(
+            found.len() == 1 && found[0].severity == Severity::Error,
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn err_requirement_missing_from_pkg_info_is_worded_from_pyproject() {
+        let changed = PKG_INFO.replace("Requires-Dist: pytest>=8; extra == \"test-suite\"\n", "");
+        let found = problems(&changed, PROJECT);
+        assert!(
+            found.len() == 1
+                && found[0].contains(
+                    "`optional-dependencies`: pyproject.toml declares `pytest>=8` that `PKG-INFO` lacks"
+                ),
             "{found:#?}"
         );
     }

@@ -368,6 +368,10 @@ impl Layout {
         candidate
             && (rest == "PKG-INFO"
                 || rest == "pyproject.toml"
+                || rest
+                    .get(..6)
+                    .is_some_and(|start| start.eq_ignore_ascii_case("readme"))
+                    && !rest.contains('/')
                 || rest == "setup.cfg"
                 || rest == "_version.py"
                 || rest.ends_with("/_version.py")
