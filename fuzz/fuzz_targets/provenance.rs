@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use pyship_verify::cross::ArtifactContents;
 use pyship_verify::metadata::parse;
-use pyship_verify::provenance::{check_sdist_against_commit, pyproject};
+use pyship_verify::provenance::{ReleaseCommit, check_sdist_against_commit, pyproject};
 use pyship_verify::{ArtifactKind, Findings};
 
 fuzz_target!(|data: &[u8]| {
@@ -20,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
         ("LICENSE".to_owned(), [2; 32]),
         ("setup.cfg".to_owned(), [3; 32]),
         ("PKG-INFO".to_owned(), [4; 32]),
+        ("pyproject.toml".to_owned(), [5; 32]),
+        (".gitignore".to_owned(), [1; 32]),
     ];
     let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
     let metadata = parse(pkg_info, "PKG-INFO", &mut findings);
@@ -47,6 +49,23 @@ fuzz_target!(|data: &[u8]| {
     if let Some(first) = committed.first_mut() {
         *first ^= 1;
     }
-    let tree = vec![("setup.cfg".to_owned(), [9; 32])];
-    check_sdist_against_commit(&sdist, &tree, Some(&committed), "1.0", &mut findings);
+    let tree = vec![
+        ("setup.cfg".to_owned(), [9; 32]),
+        ("pyproject.toml".to_owned(), [9; 32]),
+    ];
+    // The committed pyproject.toml: the input's, its first byte changed too.
+    let mut committed_pyproject = pyproject_toml.to_vec();
+    if let Some(first) = committed_pyproject.first_mut() {
+        *first ^= 1;
+    }
+    let rewritten = vec![
+        ("setup.cfg".to_owned(), committed),
+        ("pyproject.toml".to_owned(), committed_pyproject),
+    ];
+    let commit = ReleaseCommit {
+        files: &tree,
+        rewritten: &rewritten,
+        parent_gitignores: &[[1; 32]],
+    };
+    check_sdist_against_commit(&sdist, &commit, "1.0", &mut findings);
 });

@@ -328,13 +328,22 @@ fn ok_corpus_setuptools_sdists_pass_prov02_generated_file_rules() {
             .collect();
         let version = release_of(name).rsplit('-').next().unwrap().to_owned();
         // The committed `setup.cfg`: the sdist's without setuptools' `[egg_info]` stanza.
-        let committed_setup_cfg = kept(&contents, "setup.cfg")
-            .map(|text| text[..text.find("[egg_info]").unwrap_or(text.len())].to_owned());
+        let rewritten: Vec<(String, Vec<u8>)> = kept(&contents, "setup.cfg")
+            .map(|text| {
+                let committed = &text[..text.find("[egg_info]").unwrap_or(text.len())];
+                ("setup.cfg".to_owned(), committed.as_bytes().to_vec())
+            })
+            .into_iter()
+            .collect();
+        let commit = pyship_verify::provenance::ReleaseCommit {
+            files: &tree,
+            rewritten: &rewritten,
+            parent_gitignores: &[],
+        };
         let mut findings = pyship_verify::Findings::new(Some(name));
         pyship_verify::provenance::check_sdist_against_commit(
             &contents,
-            &tree,
-            committed_setup_cfg.as_deref().map(str::as_bytes),
+            &commit,
             &version,
             &mut findings,
         );

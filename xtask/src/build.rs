@@ -38,9 +38,16 @@ pub(crate) struct Built {
     pub(crate) version_file: Option<VersionFile>,
 }
 
-/// A file the version change rewrote (relative to the project directory) and the sha256 of its
-/// new content.
-pub(crate) type VersionFile = (String, [u8; 32]);
+/// A file the version change rewrote.
+#[derive(Clone)]
+pub(crate) struct VersionFile {
+    /// Relative to the project directory, with `/`.
+    pub(crate) path: String,
+    /// The sha256 of its new content.
+    pub(crate) sha256: [u8; 32],
+    /// Its new content.
+    pub(crate) content: Vec<u8>,
+}
 
 /// The managed build venv.
 pub(crate) fn build_venv(config: &Config) -> Venv {
@@ -193,10 +200,11 @@ fn worktree_with_version(
     };
     version::write_project_version(&project, &current, &release.text)?;
     let written = fs_err::read(project.join(&current.file))?;
-    let version_file = (
-        current.file.to_string_lossy().replace('\\', "/"),
-        sha2::Sha256::digest(&written).into(),
-    );
+    let version_file = VersionFile {
+        path: current.file.to_string_lossy().replace('\\', "/"),
+        sha256: sha2::Sha256::digest(&written).into(),
+        content: written,
+    };
     let evidence = format!(
         "`{}` -> `{}` in `{}` of a temporary worktree of {head}; your tree is untouched",
         release.project_text,

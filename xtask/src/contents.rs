@@ -13,6 +13,7 @@ use std::path::Path;
 
 use pyship_verify::{ArtifactKind, CheckId, Findings, Report, VerifyOptions, provenance, tree};
 
+use crate::build::VersionFile;
 use crate::cmd::Cmd;
 use crate::git;
 
@@ -54,7 +55,7 @@ pub(crate) fn check(project: &Path, toplevel: Option<&[String]>, report: &mut Re
 /// generated file that carries `version`.
 pub(crate) fn check_sdists(
     project: &Path,
-    version_file: Option<&(String, [u8; 32])>,
+    version_file: Option<&VersionFile>,
     version: Option<&str>,
     report: &mut Report,
 ) {
@@ -67,13 +68,12 @@ pub(crate) fn check_sdists(
         let version = version.or(artifact.version.as_deref()).unwrap_or_default();
         match (sdist_contents(&artifact.path, &artifact.filename), &tree) {
             (Some(contents), Ok(tree)) => {
-                provenance::check_sdist_against_commit(
-                    &contents,
-                    &tree.files,
-                    tree.setup_cfg.as_deref(),
-                    version,
-                    &mut findings,
-                );
+                let commit = provenance::ReleaseCommit {
+                    files: &tree.files,
+                    rewritten: &tree.rewritten,
+                    parent_gitignores: &tree.parent_gitignores,
+                };
+                provenance::check_sdist_against_commit(&contents, &commit, version, &mut findings);
             }
             // An sdist pyship-verify could not read already carries its SD-* errors.
             (None, _) => {}
@@ -94,36 +94,65 @@ pub(crate) fn check_sdists(
 struct ReleaseTree {
     /// Paths relative to the project, with the sha256 of their content.
     files: Vec<(String, [u8; 32])>,
-    /// The committed `setup.cfg`, if any: setuptools rewrites it into the sdist.
-    setup_cfg: Option<Vec<u8>>,
+    /// The committed `setup.cfg` and `pyproject.toml` (after the version change), which build
+    /// backends rewrite into the sdist.
+    rewritten: Vec<(String, Vec<u8>)>,
+    /// The sha256 of each `.gitignore` above the project, up to the repository root.
+    parent_gitignores: Vec<[u8; 32]>,
 }
 
 /// `HEAD`'s files below `project`, relative to it, with the version change applied.
-fn release_tree(
-    project: &Path,
-    version_file: Option<&(String, [u8; 32])>,
-) -> anyhow::Result<ReleaseTree> {
+fn release_tree(project: &Path, version_file: Option<&VersionFile>) -> anyhow::Result<ReleaseTree> {
+    use sha2::{Digest as _, Sha256};
+
     let head = git::head_sha(project)?;
-    let mut tree = git::tree_digests(project, &head)?;
-    if let Some((changed, digest)) = version_file {
-        match tree.iter_mut().find(|(path, _)| path == changed) {
-            Some(entry) => entry.1 = *digest,
-            None => tree.push((changed.clone(), *digest)),
+    let mut files = git::tree_digests(project, &head)?;
+    if let Some(changed) = version_file {
+        match files.iter_mut().find(|(path, _)| *path == changed.path) {
+            Some(entry) => entry.1 = changed.sha256,
+            None => files.push((changed.path.clone(), changed.sha256)),
         }
     }
-    // The version change rewrites only `pyproject.toml`, so the committed `setup.cfg` is the
-    // one that was built.
-    let setup_cfg = if tree.iter().any(|(path, _)| path == "setup.cfg") {
+    // `HEAD:<path>` is relative to the repository root, `HEAD:./<path>` to the project.
+    let blob = |spec: String| -> anyhow::Result<Option<Vec<u8>>> {
         let output = Cmd::git(project)
-            .args(["cat-file", "blob", &format!("{head}:./setup.cfg")])
-            .run_captured()?;
-        Some(output.stdout)
-    } else {
-        None
+            .args(["cat-file", "blob", &spec])
+            .output()?;
+        Ok(output.status.success().then_some(output.stdout))
     };
+    let mut rewritten = Vec::new();
+    for name in ["setup.cfg", "pyproject.toml"] {
+        let content = match version_file {
+            Some(changed) if changed.path == name => Some(changed.content.clone()),
+            _ if files.iter().any(|(path, _)| path == name) => blob(format!("{head}:./{name}"))?,
+            _ => None,
+        };
+        if let Some(content) = content {
+            rewritten.push((name.to_owned(), content));
+        }
+    }
+    let prefix = Cmd::git(project)
+        .args(["rev-parse", "--show-prefix"])
+        .read()?;
+    let mut parent_gitignores = Vec::new();
+    let mut dir = prefix.trim_end_matches('/').to_owned();
+    while !dir.is_empty() {
+        dir = dir
+            .rsplit_once('/')
+            .map_or_else(String::new, |(parent, _)| parent.to_owned());
+        let path = if dir.is_empty() {
+            ".gitignore".to_owned()
+        } else {
+            format!("{dir}/.gitignore")
+        };
+        if let Some(content) = blob(format!("{head}:{path}"))? {
+            parent_gitignores.push(Sha256::digest(&content).into());
+        }
+    }
     Ok(ReleaseTree {
-        files: tree,
-        setup_cfg,
+        files,
+        rewritten,
+        parent_gitignores,
     })
 }
 

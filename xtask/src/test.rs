@@ -14,7 +14,8 @@ use crate::config::{self, Config};
 use crate::deep;
 use crate::python::Venv;
 
-/// What the tests need in their venv: the build frontend and backend the example uses, the reST
+/// What the tests need in their venv: the build frontend and backend the example uses (and two
+/// more that PROV-02's tests build it with, as they rewrite files into the sdist), the reST
 /// renderer PyPI uses and the peers the benchmark compares against (the deep checks' auditors
 /// are added in `run`). Pinned so that every machine tests against the same tools; `flit_core`
 /// stays below 4 as the example's build-system requires.
@@ -25,6 +26,8 @@ pub(crate) const TEST_REQUIREMENTS: &[&str] = &[
     "wheel==0.48.0",
     "twine==7.0.0",
     "check-wheel-contents==0.6.3",
+    "hatchling==1.33.0",
+    "pdm-backend==2.5.0",
 ];
 
 /// What `crates/publish`'s real-index tests need: a local pypiserver with htpasswd auth, and the

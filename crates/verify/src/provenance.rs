@@ -22,29 +22,52 @@ const PROV_02: CheckId = CheckId("PROV-02");
 /// Findings per kind (not in the tree, differing) before the rest are only counted.
 const MAX_LISTED: usize = 20;
 
-/// Compares the sdist's regular files with `tree`: the release commit's files below the project
-/// directory, as paths relative to it with the sha256 of their content. `version` is the release
-/// version a generated `_version.py` must carry. `committed_setup_cfg` is the release commit's
-/// `setup.cfg`, when `tree` has one: setuptools rewrites that file into the sdist, so its content,
-/// not only its digest, is needed to judge the rewrite.
+/// The release commit as PROV-02 needs it. The caller reads it from git (`git ls-tree`,
+/// `git cat-file`); nothing here runs git.
+#[derive(Debug, Clone, Copy)]
+pub struct ReleaseCommit<'a> {
+    /// The files below the project directory: paths relative to it, with the sha256 of their
+    /// content.
+    pub files: &'a [(String, [u8; 32])],
+    /// The content of the committed files that build backends rewrite into an sdist, by path
+    /// relative to the project: `setup.cfg` (setuptools adds `[egg_info]`) and `pyproject.toml`
+    /// (pdm-backend writes it anew). Without it, a rewritten copy is an error.
+    pub rewritten: &'a [(String, Vec<u8>)],
+    /// The sha256 of each `.gitignore` in the directories above the project, up to the
+    /// repository root: hatchling copies the nearest one into the sdist of a project that is not
+    /// at the root.
+    pub parent_gitignores: &'a [[u8; 32]],
+}
+
+/// Compares the sdist's regular files with the release commit. `version` is the release version
+/// a generated `_version.py` must carry.
 ///
-/// A member passes when the tree has the same path with the same sha256, or when it is a
-/// generated file: `PKG-INFO` at the root (its content is judged by SD-08 and META-*), the files
-/// setuptools writes into a `*.egg-info/` directory (its `PKG-INFO` a copy of the root one, its
-/// `SOURCES.txt` the sdist's file list), a `setup.cfg` whose only difference can be setuptools'
-/// `[egg_info]` stanza, or a `_version.py` that assigns exactly `version`. Anything else is an
-/// error naming the member and what the tree holds.
+/// A member passes when the commit has the same path with the same sha256, or when it is a
+/// generated or rewritten file: `PKG-INFO` at the root that says what `pyproject.toml` declares
+/// ([`pyproject::compare`]), the files setuptools writes into a `*.egg-info/` directory (its
+/// `PKG-INFO` a copy of the root one, its `SOURCES.txt` the sdist's file list), a `setup.cfg`
+/// that reads as the committed one plus setuptools' `[egg_info]` stanza, a `pyproject.toml` that
+/// parses to the committed one's data, a root `.gitignore` equal to one above the project, or a
+/// `_version.py` that assigns exactly `version`. Anything else is an error naming the member and
+/// what the commit holds.
 pub fn check_sdist_against_commit(
     sdist: &ArtifactContents,
-    tree: &[(String, [u8; 32])],
-    committed_setup_cfg: Option<&[u8]>,
+    commit: &ReleaseCommit<'_>,
     version: &str,
     findings: &mut Findings,
 ) {
-    let tree: HashMap<&str, &[u8; 32]> = tree
+    let tree: HashMap<&str, &[u8; 32]> = commit
+        .files
         .iter()
         .map(|(path, digest)| (path.as_str(), digest))
         .collect();
+    let committed = |path: &str| {
+        commit
+            .rewritten
+            .iter()
+            .find(|(file, _)| file == path)
+            .map(|(_, bytes)| bytes.as_slice())
+    };
     let kept: HashMap<&str, &[u8]> = sdist
         .kept
         .iter()
@@ -70,9 +93,12 @@ pub fn check_sdist_against_commit(
             }
             continue;
         }
+        if path == ".gitignore" && in_tree.is_none() && commit.parent_gitignores.contains(digest) {
+            continue;
+        }
         if let Some(verdict) = generated(
             path,
-            committed_setup_cfg,
+            committed(path),
             in_tree.is_some(),
             sdist,
             &kept,
@@ -157,7 +183,7 @@ const EGG_INFO_FILES: &[&str] = &[
 /// `None` when `path` is no generated file; otherwise whether its content is acceptable.
 fn generated(
     path: &str,
-    committed_setup_cfg: Option<&[u8]>,
+    committed: Option<&[u8]>,
     tracked: bool,
     sdist: &ArtifactContents,
     kept: &HashMap<&str, &[u8]>,
@@ -180,9 +206,15 @@ fn generated(
             kept,
         ));
     }
+    if path == "pyproject.toml" && tracked {
+        return Some(match content {
+            Some(bytes) => same_toml(bytes, committed),
+            None => Err("`pyproject.toml` could not be read (over 16 MiB)".to_owned()),
+        });
+    }
     if path == "setup.cfg" {
         return Some(match content {
-            Some(bytes) => setup_cfg(bytes, tracked, committed_setup_cfg),
+            Some(bytes) => setup_cfg(bytes, tracked, committed),
             None => Err("`setup.cfg` could not be read (over 16 MiB)".to_owned()),
         });
     }
@@ -391,6 +423,53 @@ fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<()
     }
 }
 
+/// pdm-backend writes `pyproject.toml` into the sdist anew (formatting and comments change):
+/// the data must be the committed file's.
+fn same_toml(bytes: &[u8], committed: Option<&[u8]>) -> Result<(), String> {
+    let Some(committed) = committed else {
+        return Err("`pyproject.toml` differs from the release commit's, whose content was not supplied to compare the data".to_owned());
+    };
+    let parse = |bytes: &[u8], which: &str| {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .ok_or_else(|| format!("`pyproject.toml` {which} is not valid TOML"))
+    };
+    let ours = parse(bytes, "in the sdist")?;
+    let theirs = parse(committed, "in the release commit")?;
+    match toml_difference(&ours, &theirs, "") {
+        None => Ok(()),
+        Some(key) => Err(format!(
+            "`pyproject.toml` differs from the release commit's in its data, not only its formatting: `{key}` is not the same; expected the committed data"
+        )),
+    }
+}
+
+/// The first dotted key whose value differs between two tables.
+fn toml_difference(ours: &toml::Table, theirs: &toml::Table, prefix: &str) -> Option<String> {
+    let keys: std::collections::BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+    for key in keys {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (ours.get(key.as_str()), theirs.get(key.as_str())) {
+            (Some(toml::Value::Table(a)), Some(toml::Value::Table(b))) => {
+                if let Some(found) = toml_difference(a, b, &path) {
+                    return Some(found);
+                }
+            }
+            // pdm-backend writes an empty `[tool]` where the committed file had none.
+            (Some(toml::Value::Table(empty)), None) | (None, Some(toml::Value::Table(empty)))
+                if empty.is_empty() => {}
+            (a, b) if a != b => return Some(path),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// A generated `_version.py` (setuptools-scm, hatch-vcs) assigns the version to names like
 /// `__version__` and `version`: every such string must be exactly the release version.
 fn version_file(path: &str, bytes: &[u8], version: &str) -> Result<(), String> {
@@ -473,7 +552,12 @@ mod tests {
 
     fn run(sdist: &ArtifactContents, tree: &[(String, [u8; 32])]) -> Vec<crate::Finding> {
         let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-        check_sdist_against_commit(sdist, tree, None, "1.0", &mut findings);
+        let commit = ReleaseCommit {
+            files: tree,
+            rewritten: &[],
+            parent_gitignores: &[],
+        };
+        check_sdist_against_commit(sdist, &commit, "1.0", &mut findings);
         findings.into_vec()
     }
 
@@ -696,10 +780,18 @@ mod tests {
     fn prov02_committed_setup_cfg_rewritten_with_egg_info_stanza() {
         let judge = |rewritten: &str, committed: Option<&str>| {
             let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            let supplied: Vec<(String, Vec<u8>)> = committed
+                .map(|text| ("setup.cfg".to_owned(), text.as_bytes().to_vec()))
+                .into_iter()
+                .collect();
+            let commit = ReleaseCommit {
+                files: &tree(&[("setup.cfg", 5)]),
+                rewritten: &supplied,
+                parent_gitignores: &[],
+            };
             check_sdist_against_commit(
                 &sdist(&[("setup.cfg", 6)], &[("setup.cfg", rewritten)]),
-                &tree(&[("setup.cfg", 5)]),
-                committed.map(str::as_bytes),
+                &commit,
                 "1.0",
                 &mut findings,
             );
@@ -735,6 +827,97 @@ mod tests {
         assert_eq!(found.len(), MAX_LISTED + 1, "{found:#?}");
         assert!(
             found[MAX_LISTED].message.starts_with("5 more"),
+            "{found:#?}"
+        );
+    }
+
+    /// pdm-backend writes pyproject.toml anew: the same data passes, other data is named.
+    #[test]
+    fn prov02_pyproject_rewritten_with_the_same_data() {
+        let committed = "# the project\n[project]\nname = 'foo'  # name\nversion = '1.0'\n\n[tool.x]\na = [1, 2]\n";
+        let judge = |written: &str| {
+            let supplied = vec![("pyproject.toml".to_owned(), committed.as_bytes().to_vec())];
+            let commit = ReleaseCommit {
+                files: &tree(&[("pyproject.toml", 1)]),
+                rewritten: &supplied,
+                parent_gitignores: &[],
+            };
+            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            check_sdist_against_commit(
+                &sdist(&[("pyproject.toml", 7)], &[("pyproject.toml", written)]),
+                &commit,
+                "1.0",
+                &mut findings,
+            );
+            findings.into_vec()
+        };
+        let found = judge(
+            "[project]\nname = \"foo\"\nversion = \"1.0\"\n\n[tool.x]\na = [\n    1,\n    2,\n]\n",
+        );
+        assert!(found.is_empty(), "{found:#?}");
+        let found = judge("[project]\nname = \"foo\"\nversion = \"1.0\"\n\n[tool.x]\na = [1, 3]\n");
+        assert!(
+            found.len() == 1 && found[0].message.contains("`tool.x.a` is not the same"),
+            "{found:#?}"
+        );
+    }
+
+    /// hatchling copies the repository's `.gitignore` into the sdist of a project in a
+    /// subdirectory: the same bytes as a `.gitignore` above the project pass, others do not.
+    #[test]
+    fn prov02_parent_gitignore_copied_by_hatchling() {
+        let judge = |digest: u8| {
+            let commit = ReleaseCommit {
+                files: &tree(TREE),
+                rewritten: &[],
+                parent_gitignores: &[[8; 32]],
+            };
+            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            check_sdist_against_commit(
+                &sdist(&[(".gitignore", digest)], &[]),
+                &commit,
+                "1.0",
+                &mut findings,
+            );
+            findings.into_vec()
+        };
+        assert!(judge(8).is_empty());
+        let found = judge(9);
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .message
+                    .contains("`.gitignore` is not in the git tree"),
+            "{found:#?}"
+        );
+    }
+
+    /// A committed `[egg_info]` key other than the generated ones stays as committed.
+    #[test]
+    fn prov02_committed_egg_info_keys() {
+        let judge = |written: &str| {
+            let supplied = vec![(
+                "setup.cfg".to_owned(),
+                b"[egg_info]\negg_base = .\n".to_vec(),
+            )];
+            let commit = ReleaseCommit {
+                files: &tree(&[("setup.cfg", 5)]),
+                rewritten: &supplied,
+                parent_gitignores: &[],
+            };
+            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            check_sdist_against_commit(
+                &sdist(&[("setup.cfg", 6)], &[("setup.cfg", written)]),
+                &commit,
+                "1.0",
+                &mut findings,
+            );
+            findings.into_vec()
+        };
+        assert!(judge("[egg_info]\negg_base = .\ntag_build = \ntag_date = 0\n").is_empty());
+        let found = judge("[egg_info]\negg_base = build\ntag_build = \n");
+        assert!(
+            found.len() == 1 && found[0].message.contains("sets `egg_base` in `[egg_info]`"),
             "{found:#?}"
         );
     }

@@ -195,3 +195,74 @@ with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as 
         run.stderr
     );
 }
+
+/// Rebuilds the example with another PEP 517 backend from the test venv and commits it.
+fn switch_backend(repo: &TestRepo, requires: &str, backend: &str) {
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+    let converted = pyproject
+        .replace(
+            "requires = [\"flit_core>=3.12,<4\"]\nbuild-backend = \"flit_core.buildapi\"",
+            &format!("requires = [\"{requires}\"]\nbuild-backend = \"{backend}\""),
+        )
+        .replace("[tool.flit.module]\nname = \"pyship_demo\"\n", "");
+    assert!(
+        !converted.contains("flit") && converted.contains(backend),
+        "{converted}"
+    );
+    repo.write("examples/demo/pyproject.toml", &converted);
+}
+
+/// pdm-backend writes pyproject.toml into the sdist anew (its own formatting, comments gone):
+/// PROV-02 compares its data with the committed file's, so a real pdm-backend build passes.
+#[test]
+fn ok_prov02_pdm_backend_rewritten_pyproject_passes() {
+    let repo = TestRepo::new();
+    switch_backend(&repo, "pdm-backend", "pdm.backend");
+    let pyproject = repo.read("examples/demo/pyproject.toml");
+    repo.write(
+        "examples/demo/pyproject.toml",
+        &format!("# Built with pdm-backend.\n{pyproject}"),
+    );
+    repo.commit_all("Build with pdm-backend");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+
+    let run = dry_run(&repo, &[]);
+
+    assert_gate(&run, "verify", "PASS");
+    assert!(!run.stderr.contains("PROV-02"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pyship_demo-0.1.0.tar.gz"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// hatchling copies the repository's root `.gitignore` into the sdist of a project in a
+/// subdirectory (the example is in `examples/demo/`): the same bytes as the committed one pass,
+/// and the `PKG-INFO` it writes says what pyproject.toml declares.
+#[test]
+fn ok_prov02_hatchling_copies_the_root_gitignore() {
+    let repo = TestRepo::new();
+    switch_backend(&repo, "hatchling", "hatchling.build");
+    repo.write(".gitignore", "/target/\n");
+    repo.commit_all("Build with hatchling");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+
+    let run = dry_run(&repo, &[]);
+
+    assert_gate(&run, "verify", "PASS");
+    assert!(!run.stderr.contains("PROV-02"), "{}", run.stderr);
+    let sdist = repo
+        .root
+        .join("target/pyship/dist/pyship_demo-0.1.0.tar.gz");
+    let listing = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(&sdist)
+        .output()
+        .expect("tar runs");
+    assert!(
+        String::from_utf8_lossy(&listing.stdout).contains("pyship_demo-0.1.0/.gitignore"),
+        "hatchling copied the root .gitignore: {}",
+        String::from_utf8_lossy(&listing.stdout)
+    );
+}
