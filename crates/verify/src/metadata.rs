@@ -10,6 +10,7 @@ mod fields;
 mod license;
 mod spdx;
 mod values;
+pub(crate) use values::requirement;
 
 use crate::check::{CheckId, Findings};
 use crate::target::Target;

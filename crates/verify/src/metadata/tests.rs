@@ -265,11 +265,19 @@ fn meta09_classifiers_t83() {
     assert_eq!(ids(&run(&both), Severity::Warning), ["META-09"]);
 }
 
-/// pep508_rs 0.9.2 panics on these names; they must be findings instead.
-/// See: fuzz/regressions/metadata/pep508-name-trailing-dash-*
+/// pep508_rs 0.9.2 panics on these names and extras; they must be findings instead.
+/// See: fuzz/regressions/metadata/pep508-name-trailing-dash-*,
+/// fuzz/regressions/provenance/pep508-extra-ends-in-dash
 #[test]
 fn meta10_name_with_trailing_separator_is_an_error_not_a_panic() {
-    for value in ["foo- >=1", "foo. ; extra == 'x'", "_foo", "-"] {
+    for value in [
+        "foo- >=1",
+        "foo. ; extra == 'x'",
+        "_foo",
+        "-",
+        "foo[bar-]",
+        "foo [ok, _bad] >=1",
+    ] {
         let text = with_body(&format!("Requires-Dist: {value}"));
         assert_eq!(errors(&run(&text)), ["META-10"], "{value:?}");
     }

@@ -484,9 +484,10 @@ pub(crate) fn check_requirements(
 
 /// Checks the leading project name of a requirement before `pep508_rs` sees it.
 ///
-/// pep508_rs 0.9.2 panics on a name that ends in `-`, `.` or `_` ("`PackageName` validation
-/// should match PEP 508 parsing"), so such names are rejected here first. The fuzz input is kept
-/// in `fuzz/regressions/metadata/`.
+/// pep508_rs 0.9.2 panics on a name or an extra that ends in `-`, `.` or `_` ("`PackageName`
+/// validation should match PEP 508 parsing", the same for `ExtraName`), so such names are
+/// rejected here first. The fuzz inputs are kept in `fuzz/regressions/metadata/` and
+/// `fuzz/regressions/provenance/`.
 fn check_requirement_name(value: &str) -> Result<(), String> {
     let trimmed = value.trim_start();
     let name_len = trimmed
@@ -494,13 +495,37 @@ fn check_requirement_name(value: &str) -> Result<(), String> {
         .unwrap_or(trimmed.len());
     let name = &trimmed[..name_len];
     let is_edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    if is_edge_ok(name.chars().next()) && is_edge_ok(name.chars().last()) {
-        Ok(())
-    } else {
-        Err(format!(
+    if !(is_edge_ok(name.chars().next()) && is_edge_ok(name.chars().last())) {
+        return Err(format!(
             "the project name `{name}` must start and end with an ASCII letter or digit"
-        ))
+        ));
     }
+    // The same panic waits in its extras (`foo[bar-]`).
+    let rest = trimmed[name_len..].trim_start();
+    if let Some(extras) = rest
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(extras, _)| extras)
+    {
+        for extra in extras.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let extra = extra
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .map_or(extra, |end| &extra[..end]);
+            if !(is_edge_ok(extra.chars().next()) && is_edge_ok(extra.chars().last())) {
+                return Err(format!(
+                    "the extra `{extra}` of `{name}` must start and end with an ASCII letter or digit"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses a PEP 508 requirement, its name checked first so that pep508_rs cannot panic on it
+/// (see [`check_requirement_name`]).
+pub(crate) fn requirement(value: &str) -> Result<Requirement, String> {
+    check_requirement_name(value)?;
+    Requirement::from_str(value).map_err(|err| err.message.to_string())
 }
 
 fn parse_requirement(

@@ -562,7 +562,7 @@ impl<'a> Comparison<'a> {
         let mut found_optional = Vec::new();
         for value in self.pkg_info.get_all("Requires-Dist") {
             // Requires-Dist values that do not parse are META-* errors already.
-            let Ok(requirement) = Requirement::<pep508_rs::VerbatimUrl>::from_str(value) else {
+            let Ok(requirement) = crate::metadata::requirement(value) else {
                 continue;
             };
             if requirement.marker.top_level_extra().is_some() {
@@ -626,7 +626,7 @@ impl<'a> Comparison<'a> {
             .flatten()
             .filter_map(Value::as_str)
         {
-            let Ok(mut requirement) = Requirement::<pep508_rs::VerbatimUrl>::from_str(text) else {
+            let Ok(mut requirement) = crate::metadata::requirement(text) else {
                 self.error(format!(
                     "pyproject.toml's `[project]` `{key}` has `{text}`, which is not a valid PEP 508 requirement"
                 ));
@@ -1193,6 +1193,26 @@ Hello.
                 && found[0].contains(
                     "`optional-dependencies`: pyproject.toml declares `pytest>=8` that `PKG-INFO` lacks"
                 ),
+            "{found:#?}"
+        );
+    }
+
+    /// pep508_rs panics on a name ending in `-`: such requirements on either side are reported,
+    /// not parsed (fuzz regression `pep508-name-ends-in-dash`).
+    #[test]
+    fn err_requirement_names_pep508_rs_would_panic_on() {
+        let changed = PKG_INFO.replace("Requires-Dist: foo-bar\n", "Requires-Dist: foo-bar-\n");
+        let found = problems(&changed, PROJECT);
+        assert!(
+            found.len() == 1 && found[0].contains("pyproject.toml declares `Foo_Bar`"),
+            "{found:#?}"
+        );
+        let project = PROJECT.replace("\"Foo_Bar\"", "\"Foo_Bar-\"");
+        let found = problems(PKG_INFO, &project);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("`Foo_Bar-`, which is not a valid PEP 508 requirement")),
             "{found:#?}"
         );
     }
