@@ -84,6 +84,18 @@ struct Comparison<'a> {
     problems: Vec<Difference>,
 }
 
+/// Field names as the core metadata specification spells them, for [`WARNING_FIELDS`] lookups.
+const FIELD_NAMES: &[&str] = &[
+    "Author",
+    "Author-email",
+    "Maintainer",
+    "Maintainer-email",
+    "Keywords",
+    "Classifier",
+    "License",
+    "License-File",
+];
+
 /// One field of `PKG-INFO` that is not what `pyproject.toml` declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
@@ -125,8 +137,77 @@ impl<'a> Comparison<'a> {
         self.keywords();
         self.classifiers();
         self.urls();
+        self.legacy_urls();
         self.requirements();
+        self.marked_dynamic();
         self.problems
+    }
+
+    /// `Home-page` and `Download-URL` have no `[project]` key; a backend may only derive them
+    /// from `urls`, so each must be one of its URLs when `urls` is static.
+    fn legacy_urls(&mut self) {
+        let Some(urls) = self.fixed("urls") else {
+            return;
+        };
+        let declared: BTreeSet<&str> = urls
+            .and_then(Value::as_table)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, url)| url.as_str())
+            .map(str::trim)
+            .collect();
+        for field in ["Home-page", "Download-URL"] {
+            if let Some(found) = self.field(field).map(str::trim)
+                && !declared.contains(found)
+            {
+                self.error(format!(
+                    "`PKG-INFO` field `{field}` is `{found}`, which is none of pyproject.toml's `[project]` `urls` ({}); expected only links the committed pyproject.toml declares",
+                    list(declared.iter().copied())
+                ));
+            }
+        }
+    }
+
+    /// PEP 643: a field `PKG-INFO` marks `Dynamic` may differ in a wheel. The pyproject
+    /// specification lets only keys listed in `dynamic` be filled in at build time, so a field
+    /// whose key is static must not be marked (else a wheel could carry, say, other
+    /// requirements while this sdist looks right).
+    fn marked_dynamic(&mut self) {
+        let pkg_info: &'a CoreMetadata = self.pkg_info;
+        for marked in pkg_info.get_all("Dynamic") {
+            let field = marked.trim();
+            let keys: &[&str] = match field.to_ascii_lowercase().as_str() {
+                "requires-dist" => &["dependencies", "optional-dependencies"],
+                "provides-extra" => &["optional-dependencies"],
+                "requires-python" => &["requires-python"],
+                "summary" => &["description"],
+                "description" | "description-content-type" => &["readme"],
+                "keywords" => &["keywords"],
+                "classifier" => &["classifiers"],
+                "project-url" | "home-page" | "download-url" => &["urls"],
+                "author" | "author-email" => &["authors"],
+                "maintainer" | "maintainer-email" => &["maintainers"],
+                "license" | "license-expression" => &["license"],
+                // setuptools marks `license-file` dynamic whatever pyproject.toml says
+                // (markupsafe 3.0.4 in the corpus), and wheels carry the license files anyway.
+                _ => continue,
+            };
+            if keys.iter().any(|key| self.dynamic.contains(*key)) {
+                continue;
+            }
+            let canonical = FIELD_NAMES
+                .iter()
+                .find(|name| name.eq_ignore_ascii_case(field))
+                .copied()
+                .unwrap_or(field);
+            self.field_differs(
+                canonical,
+                format!(
+                    "`PKG-INFO` marks `{field}` as `Dynamic`, but pyproject.toml's `[project]` declares {} statically (not in `dynamic`); expected it not marked, so that wheels must carry the same value (PEP 643)",
+                    list(keys.iter().copied())
+                ),
+            );
+        }
     }
 
     /// The key's value when the key is static; `None` when it is dynamic (anything goes).
@@ -1213,6 +1294,60 @@ Hello.
             found
                 .iter()
                 .any(|p| p.contains("`Foo_Bar-`, which is not a valid PEP 508 requirement")),
+            "{found:#?}"
+        );
+    }
+
+    /// A field marked `Dynamic` whose key is static would let wheels differ; `Home-page` and
+    /// `Download-URL` must be among the declared URLs.
+    #[test]
+    fn err_dynamic_marks_and_legacy_urls() {
+        let marked = PKG_INFO.replace(
+            "Provides-Extra: test-suite\n",
+            "Provides-Extra: test-suite\nDynamic: Requires-Dist\nDynamic: license-file\nDynamic: Keywords\n",
+        );
+        let found = differences(&marked, PROJECT, &[]);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].severity == Severity::Error
+                && found[0]
+                    .message
+                    .contains("marks `Requires-Dist` as `Dynamic`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].severity == Severity::Warning
+                && found[1].message.contains("marks `Keywords` as `Dynamic`"),
+            "{found:#?}"
+        );
+        // setuptools marks `license-file` dynamic even when `license-files` is static: not
+        // reported.
+        let project = PROJECT
+            .replace(
+                "name = \"Demo.Pkg\"\n",
+                "name = \"Demo.Pkg\"\ndynamic = [\"dependencies\"]\n",
+            )
+            .replace("dependencies = [", "optional = [");
+        let allowed = marked
+            .replace("Requires-Dist: foo-bar\n", "")
+            .replace("Dynamic: Keywords\n", "");
+        let found = differences(&allowed, &project, &[]);
+        assert!(found.is_empty(), "{found:#?}");
+
+        let home = PKG_INFO.replace(
+            "Project-URL:",
+            "Home-page: https://example.org/src\nProject-URL:",
+        );
+        assert!(problems(&home, PROJECT).is_empty());
+        let phishing = PKG_INFO.replace(
+            "Project-URL:",
+            "Download-URL: https://evil.example/dl\nProject-URL:",
+        );
+        let found = problems(&phishing, PROJECT);
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .contains("`Download-URL` is `https://evil.example/dl`, which is none of"),
             "{found:#?}"
         );
     }
