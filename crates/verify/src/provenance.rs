@@ -9,6 +9,7 @@
 //! See: verify-rules.md §2.10 PROV-02, §4 T111.
 
 use std::collections::HashMap;
+use std::str::FromStr as _;
 
 use crate::check::{CheckId, Findings};
 use crate::cross::ArtifactContents;
@@ -109,7 +110,7 @@ pub fn check_sdist_against_commit(
                     PROV_02,
                     Some(path),
                     format!(
-                        "generated file {problem}; expected the release commit's file or exactly what the build backend writes"
+                        "generated or rewritten file: {problem}; expected the release commit's file, or exactly what a build backend writes from it"
                     ),
                 );
             }
@@ -123,7 +124,7 @@ pub fn check_sdist_against_commit(
                         PROV_02,
                         Some(path),
                         format!(
-                            "`{path}` is not in the git tree of the release commit; expected every sdist file to be committed (or generated: PKG-INFO, *.egg-info/, setup.cfg, _version.py)"
+                            "`{path}` is not in the git tree of the release commit; expected every sdist file to be committed (or generated: PKG-INFO, *.egg-info/, setup.cfg, _version.py, a root .gitignore copied from above the project)"
                         ),
                     );
                 }
@@ -208,7 +209,7 @@ fn generated(
     }
     if path == "pyproject.toml" && tracked {
         return Some(match content {
-            Some(bytes) => same_toml(bytes, committed),
+            Some(bytes) => same_toml(bytes, committed, version),
             None => Err("`pyproject.toml` could not be read (over 16 MiB)".to_owned()),
         });
     }
@@ -361,7 +362,6 @@ fn sources_listing(path: &str, text: &str, sdist: &ArtifactContents) -> Result<(
 /// difference, and every other section must hold what the `committed` file holds, read the way
 /// `configparser` reads it.
 fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<(), String> {
-    const GENERATED: [&str; 3] = ["tag_build", "tag_date", "tag_svn_revision"];
     let text = std::str::from_utf8(bytes).map_err(|_| "`setup.cfg` is not UTF-8".to_owned())?;
     let ours = ini::parse(text)
         .map_err(|err| format!("`setup.cfg` cannot be read as configparser reads it ({err})"))?;
@@ -398,13 +398,38 @@ fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<()
         .and_then(|sections| sections.iter().find(|(name, _)| name == "egg_info"))
         .map(|(_, options)| options.as_slice())
         .unwrap_or_default();
+    let committed_value = |key: &str| {
+        committed_egg_info
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     for (key, value) in egg_info {
-        if !GENERATED.contains(&key.as_str())
-            && !committed_egg_info.contains(&(key.clone(), value.clone()))
-        {
-            return Err(format!(
-                "`setup.cfg` sets `{key}` in `[egg_info]`, which the release commit's does not; setuptools generates only `tag_build` and `tag_date` there"
-            ));
+        // setuptools' `save_version_info` writes `tag_build` as the commit has it (empty when
+        // it has none) and `tag_date = 0`; any other value changes the version of a wheel built
+        // from the sdist.
+        let expected = match key.as_str() {
+            "tag_build" => Some(committed_value(key).unwrap_or_default()),
+            "tag_date" | "tag_svn_revision" => Some("0"),
+            _ => committed_value(key),
+        };
+        match expected {
+            Some(expected) if expected == value => {}
+            Some(expected) if key.starts_with("tag_") => {
+                return Err(format!(
+                    "`setup.cfg` sets `{key} = {value}` in `[egg_info]`; setuptools writes `{key} = {expected}` for this commit, and another value changes the version of wheels built from the sdist"
+                ));
+            }
+            Some(expected) => {
+                return Err(format!(
+                    "`setup.cfg` sets `{key} = {value}` in `[egg_info]`; the release commit's has `{key} = {expected}`"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "`setup.cfg` sets `{key}` in `[egg_info]`, which the release commit's does not; setuptools generates only `tag_build` and `tag_date` there"
+                ));
+            }
         }
     }
     let without_egg_info = |mut sections: ini::Sections| {
@@ -423,9 +448,10 @@ fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<()
     }
 }
 
-/// pdm-backend writes `pyproject.toml` into the sdist anew (formatting and comments change):
-/// the data must be the committed file's.
-fn same_toml(bytes: &[u8], committed: Option<&[u8]>) -> Result<(), String> {
+/// pdm-backend writes `pyproject.toml` into the sdist anew (formatting and comments change, a
+/// `./` is dropped from the readme path, and a dynamic version is written as the static release
+/// version): the data must otherwise be the committed file's.
+fn same_toml(bytes: &[u8], committed: Option<&[u8]>, version: &str) -> Result<(), String> {
     let Some(committed) = committed else {
         return Err("`pyproject.toml` differs from the release commit's, whose content was not supplied to compare the data".to_owned());
     };
@@ -435,13 +461,99 @@ fn same_toml(bytes: &[u8], committed: Option<&[u8]>) -> Result<(), String> {
             .and_then(|text| text.parse::<toml::Table>().ok())
             .ok_or_else(|| format!("`pyproject.toml` {which} is not valid TOML"))
     };
-    let ours = parse(bytes, "in the sdist")?;
-    let theirs = parse(committed, "in the release commit")?;
+    let mut ours = parse(bytes, "in the sdist")?;
+    let mut theirs = parse(committed, "in the release commit")?;
+    let version_was_dynamic = project_dynamic(&theirs).contains("version")
+        && theirs
+            .get("project")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|project| !project.contains_key("version"));
+    if version_was_dynamic
+        && let Some(project) = ours.get_mut("project").and_then(toml::Value::as_table_mut)
+        && let Some(written) = project.get("version").and_then(toml::Value::as_str)
+        && same_version(written, version)
+        && !project_dynamic_of(project).contains("version")
+    {
+        project.remove("version");
+        let mut dynamic = project_dynamic_of(project);
+        dynamic.insert("version".to_owned());
+        project.insert(
+            "dynamic".to_owned(),
+            toml::Value::Array(dynamic.into_iter().map(toml::Value::String).collect()),
+        );
+    }
+    normalize_project(&mut ours);
+    normalize_project(&mut theirs);
     match toml_difference(&ours, &theirs, "") {
         None => Ok(()),
         Some(key) => Err(format!(
-            "`pyproject.toml` differs from the release commit's in its data, not only its formatting: `{key}` is not the same; expected the committed data"
+            "`pyproject.toml` differs from the release commit's in its data, not only its formatting: `{key}` is not the same"
         )),
+    }
+}
+
+fn same_version(a: &str, b: &str) -> bool {
+    match (
+        pep440_rs::Version::from_str(a.trim()),
+        pep440_rs::Version::from_str(b.trim()),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+fn project_dynamic(table: &toml::Table) -> std::collections::BTreeSet<String> {
+    table
+        .get("project")
+        .and_then(toml::Value::as_table)
+        .map(project_dynamic_of)
+        .unwrap_or_default()
+}
+
+fn project_dynamic_of(project: &toml::Table) -> std::collections::BTreeSet<String> {
+    project
+        .get("dynamic")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Spelling of `[project]` that means the same: `dynamic` as a set (none when empty) and a
+/// readme path without a leading `./`.
+fn normalize_project(table: &mut toml::Table) {
+    let Some(project) = table.get_mut("project").and_then(toml::Value::as_table_mut) else {
+        return;
+    };
+    let dynamic = project_dynamic_of(project);
+    if project.contains_key("dynamic") && project.get("dynamic").is_some_and(toml::Value::is_array)
+    {
+        if dynamic.is_empty() {
+            project.remove("dynamic");
+        } else {
+            project.insert(
+                "dynamic".to_owned(),
+                toml::Value::Array(dynamic.into_iter().map(toml::Value::String).collect()),
+            );
+        }
+    }
+    let strip = |value: &mut toml::Value| {
+        if let toml::Value::String(path) = value
+            && let Some(rest) = path.strip_prefix("./")
+        {
+            *path = rest.to_owned();
+        }
+    };
+    match project.get_mut("readme") {
+        Some(readme @ toml::Value::String(_)) => strip(readme),
+        Some(toml::Value::Table(readme)) => {
+            if let Some(file) = readme.get_mut("file") {
+                strip(file);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -462,7 +574,7 @@ fn toml_difference(ours: &toml::Table, theirs: &toml::Table, prefix: &str) -> Op
             }
             // pdm-backend writes an empty `[tool]` where the committed file had none.
             (Some(toml::Value::Table(empty)), None) | (None, Some(toml::Value::Table(empty)))
-                if empty.is_empty() => {}
+                if empty.is_empty() && path == "tool" => {}
             (a, b) if a != b => return Some(path),
             _ => {}
         }
@@ -917,7 +1029,68 @@ mod tests {
         assert!(judge("[egg_info]\negg_base = .\ntag_build = \ntag_date = 0\n").is_empty());
         let found = judge("[egg_info]\negg_base = build\ntag_build = \n");
         assert!(
-            found.len() == 1 && found[0].message.contains("sets `egg_base` in `[egg_info]`"),
+            found.len() == 1
+                && found[0]
+                    .message
+                    .contains("sets `egg_base = build` in `[egg_info]`; the release commit's has `egg_base = .`"),
+            "{found:#?}"
+        );
+        // The tags setuptools writes change the version of a wheel built from the sdist.
+        for (stanza, expected) in [
+            (
+                "[egg_info]\negg_base = .\ntag_build = .post7\ntag_date = 0\n",
+                "`tag_build = `",
+            ),
+            (
+                "[egg_info]\negg_base = .\ntag_build = \ntag_date = 1\n",
+                "`tag_date = 0`",
+            ),
+        ] {
+            let found = judge(stanza);
+            assert!(
+                found.len() == 1 && found[0].message.contains(expected),
+                "{stanza}: {found:#?}"
+            );
+        }
+    }
+
+    /// pdm-backend writes a dynamic version as the static release version and drops `./` from
+    /// the readme path; the same data. Any other version, or an empty table anywhere but `[tool]`
+    /// (in hatchling an empty `[tool.hatch.build.hooks.custom]` runs a build hook), differs.
+    #[test]
+    fn prov02_pyproject_rewritten_by_pdm_backend() {
+        let committed = "[project]\nname = 'foo'\ndynamic = ['version']\nreadme = './README.md'\n\n[tool.pdm.version]\nsource = 'scm'\n";
+        let judge = |written: &str| {
+            let supplied = vec![("pyproject.toml".to_owned(), committed.as_bytes().to_vec())];
+            let commit = ReleaseCommit {
+                files: &tree(&[("pyproject.toml", 1)]),
+                rewritten: &supplied,
+                parent_gitignores: &[],
+            };
+            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+            check_sdist_against_commit(
+                &sdist(&[("pyproject.toml", 7)], &[("pyproject.toml", written)]),
+                &commit,
+                "1.0",
+                &mut findings,
+            );
+            findings.into_vec()
+        };
+        let pdm = "[project]\nname = \"foo\"\ndynamic = []\nreadme = \"README.md\"\nversion = \"1.0.0\"\n\n[tool.pdm.version]\nsource = \"scm\"\n";
+        let found = judge(pdm);
+        assert!(found.is_empty(), "{found:#?}");
+        // Another version stays static: `dynamic` then differs (it is compared first).
+        let found = judge(&pdm.replace("1.0.0", "1.1"));
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .message
+                    .contains("`project.dynamic` is not the same"),
+            "{found:#?}"
+        );
+        let found = judge(&format!("{pdm}\n[tool.hatch.build.hooks.custom]\n"));
+        assert!(
+            found.len() == 1 && found[0].message.contains("`tool.hatch` is not the same"),
             "{found:#?}"
         );
     }

@@ -177,11 +177,34 @@ fn check_tags(
     member: &str,
     findings: &mut Findings,
 ) {
-    let declared: BTreeSet<&str> = headers
+    let lines: Vec<&str> = headers
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("Tag"))
         .map(|(_, value)| value.as_str())
         .collect();
+    // pdm-backend and poetry-core write a compressed tag set on one line
+    // (`Tag: py2.py3-none-any`); it is read as its expansion, with a warning.
+    let mut declared_owned = BTreeSet::new();
+    let mut compressed = Vec::new();
+    for line in &lines {
+        let parts: Vec<&str> = line.split('-').collect();
+        match parts.as_slice() {
+            [python, abi, platform] if line.contains('.') => {
+                compressed.push(*line);
+                for python in python.split('.') {
+                    for abi in abi.split('.') {
+                        for platform in platform.split('.') {
+                            declared_owned.insert(format!("{python}-{abi}-{platform}"));
+                        }
+                    }
+                }
+            }
+            _ => {
+                declared_owned.insert((*line).to_owned());
+            }
+        }
+    }
+    let declared: BTreeSet<&str> = declared_owned.iter().map(String::as_str).collect();
     let mut expected = BTreeSet::new();
     for python in &filename.python {
         for abi in &filename.abi {
@@ -191,6 +214,16 @@ fn check_tags(
         }
     }
     let expected_refs: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
+    if declared == expected_refs && !compressed.is_empty() {
+        findings.warn(
+            ID_04,
+            Some(member),
+            format!(
+                "WHEEL has the compressed tag set `Tag: {}`; it expands to the file name's tags, but the wheel specification asks for one expanded tag per `Tag` line",
+                compressed.join("`, `Tag: ")
+            ),
+        );
+    }
     if declared != expected_refs {
         let list = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
         findings.error(

@@ -70,6 +70,31 @@ fn err_t59_wheel_tags_differ_from_file_name() {
     assert_error(&findings, "WHF-04");
 }
 
+/// pdm-backend and poetry-core write `Tag: py2.py3-none-any` for a `py2.py3` wheel: the same
+/// set, compressed, so a warning; a compressed set that differs is still an error.
+#[test]
+fn warn_whf04_compressed_tag_line_of_the_same_set() {
+    let name = "foo-1.0-py2.py3-none-any.whl";
+    let text = BASELINE_WHEEL.replace("Tag: py3-none-any", "Tag: py2.py3-none-any");
+    let findings = verify_named(name, &with_wheel_file(&text));
+    assert_warning(&findings, "WHF-04");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.id.as_str() == "WHF-04" && f.severity == Severity::Error),
+        "{findings:#?}"
+    );
+    let expanded =
+        BASELINE_WHEEL.replace("Tag: py3-none-any", "Tag: py2-none-any\nTag: py3-none-any");
+    let findings = verify_named(name, &with_wheel_file(&expanded));
+    assert!(
+        !findings.iter().any(|f| f.id.as_str() == "WHF-04"),
+        "{findings:#?}"
+    );
+    let other = BASELINE_WHEEL.replace("Tag: py3-none-any", "Tag: py2.py3-none-win32");
+    assert_error(&verify_named(name, &with_wheel_file(&other)), "WHF-04");
+}
+
 #[test]
 fn err_t65_entry_point_names() {
     let path = "foo-1.0.dist-info/entry_points.txt";

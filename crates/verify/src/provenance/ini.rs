@@ -5,7 +5,7 @@
 //! surrounding whitespace stripped. Keys compare case-insensitively, as `configparser` lowers
 //! them by default.
 
-/// Sections in file order, each with its options in order: (lowercased key, value).
+/// Sections in file order, each with its options in order: (key, value).
 pub(super) type Sections = Vec<(String, Vec<(String, String)>)>;
 
 /// Parses `text`; an error names the line `configparser` would refuse.
@@ -60,7 +60,7 @@ pub(super) fn parse(text: &str) -> Result<Sections, String> {
                 "line {number}: `{stripped}` is neither a section, an option nor a continuation"
             ));
         };
-        let key = stripped[..at].trim().to_lowercase();
+        let key = stripped[..at].trim().to_owned();
         if options.iter().any(|(existing, _)| *existing == key) {
             return Err(format!(
                 "line {number}: option `{key}` appears twice in its section"
@@ -262,6 +262,9 @@ tag_date = 0
         );
         assert!(parse("[a]\njust words\n").unwrap_err().contains("line 2"));
         assert!(parse("[a]\n[a]\n").unwrap_err().contains("twice"));
-        assert!(parse("[a]\nk = 1\nK = 2\n").unwrap_err().contains("twice"));
+        assert!(parse("[a]\nk = 1\nk: 2\n").unwrap_err().contains("twice"));
+        // Keys keep their case, so `K` is another option than `k`.
+        let sections = parse("[a]\nk = 1\nK = 2\n").unwrap();
+        assert_eq!(sections[0].1.len(), 2);
     }
 }

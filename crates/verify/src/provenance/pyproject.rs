@@ -632,7 +632,24 @@ impl<'a> Comparison<'a> {
                 None => value.trim().to_owned(),
             })
             .collect();
-        self.set_difference("Project-URL", "urls", &as_str(&found), &as_str(&expected));
+        // PEP 753 compares labels without punctuation, whitespace and case (`Source code` is
+        // `Source Code`); the URL itself must be the same.
+        let normalized = |set: &BTreeSet<String>| -> BTreeSet<String> {
+            set.iter()
+                .map(|entry| {
+                    let (label, url) = entry.split_once(", ").unwrap_or(("", entry));
+                    let label: String = label
+                        .chars()
+                        .filter(|c| !c.is_ascii_punctuation() && !c.is_whitespace())
+                        .flat_map(char::to_lowercase)
+                        .collect();
+                    format!("{label} {url}")
+                })
+                .collect()
+        };
+        if normalized(&found) != normalized(&expected) {
+            self.set_difference("Project-URL", "urls", &as_str(&found), &as_str(&expected));
+        }
     }
 
     /// `Requires-Dist` and `Provides-Extra` from `dependencies` and `optional-dependencies`.
@@ -1097,6 +1114,7 @@ Hello.
                 "https://example.org/src2",
                 "`Project-URL`",
             ),
+            ("Source, https", "Sources, https", "`Project-URL`"),
             ("text/markdown", "text/x-rst", "`Description-Content-Type`"),
             (
                 "Hello.",
@@ -1212,6 +1230,9 @@ Hello.
             .replace("\"Ann, B.\" <ann@example.org>", "Ann, B. <ann@example.org>")
             .replace("pytest>=8;", "pytest (>=8.1,<9.0);");
         assert_eq!(problems(&pkg_info, &project), Vec::<String>::new());
+        // PEP 753 label normalization: pdm-backend 2.1 wrote `Source code` for `Source Code`.
+        let label = PKG_INFO.replace("Project-URL: Source,", "Project-URL: source_,");
+        assert_eq!(problems(&label, PROJECT), Vec::<String>::new());
 
         let legacy = PKG_INFO.replace(
             "License-Expression: mit OR apache-2.0",
