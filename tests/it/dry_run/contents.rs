@@ -266,3 +266,30 @@ fn ok_prov02_hatchling_copies_the_root_gitignore() {
         String::from_utf8_lossy(&listing.stdout)
     );
 }
+
+/// A pdm-backend project whose version is dynamic (`[tool.pdm.version] source = "file"`): the
+/// version is read from the module and bumped there, and pdm-backend writes the release version
+/// as a static `version` into the sdist's pyproject.toml, which PROV-02 accepts as the same data.
+#[test]
+fn ok_prov02_pdm_backend_dynamic_version_bumped() {
+    let repo = TestRepo::new();
+    switch_backend(&repo, "pdm-backend", "pdm.backend");
+    super::make_version_dynamic(
+        &repo,
+        "\n[tool.pdm.version]\nsource = \"file\"\npath = \"src/pyship_demo/__init__.py\"\n",
+        Some("0.1.0"),
+    );
+
+    let run = dry_run(&repo, &["--bump", "minor"]);
+
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let input = assert_gate(&run, "version-input", "PASS");
+    assert!(input.contains("`0.2.0`"), "{input}");
+    assert_gate(&run, "verify", "PASS");
+    assert!(!run.stderr.contains("PROV-02"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pyship_demo-0.2.0.tar.gz"),
+        "{}",
+        run.stderr
+    );
+}

@@ -120,6 +120,20 @@ fn version_file(
         };
         return Ok(PathBuf::from(path));
     }
+    if let Some(pdm) = lookup(document, &["tool", "pdm", "version"]) {
+        let source = pdm.get("source").and_then(toml::Value::as_str);
+        let path = pdm.get("path").and_then(toml::Value::as_str);
+        return match (source, path) {
+            (Some("file"), Some(path)) => Ok(PathBuf::from(path)),
+            _ => bail!(
+                "`{file}` has `[tool.pdm.version]` with source {}: pyship reads only `source = \"file\"` with a `path` holding `__version__`",
+                source.map_or("unset".to_owned(), |s| format!("`{s}`"))
+            ),
+        };
+    }
+    if let Some(version) = lookup(document, &["tool", "setuptools", "dynamic", "version"]) {
+        return setuptools_attr_file(project_dir, document, version, pyproject);
+    }
     let backend = lookup(document, &["build-system", "build-backend"])
         .and_then(toml::Value::as_str)
         .unwrap_or("");
@@ -127,8 +141,50 @@ fn version_file(
         return flit_module_file(project_dir, document, pyproject);
     }
     bail!(
-        "`{file}` lists `version` in `project.dynamic` with build backend `{backend}`, which pyship does not read: expected a literal `project.version`, flit's module `__version__` or hatch's `[tool.hatch.version] path`"
+        "`{file}` lists `version` in `project.dynamic` with build backend `{backend}`, which pyship does not read: expected a literal `project.version`, flit's module `__version__`, hatch's `[tool.hatch.version] path`, pdm's `[tool.pdm.version] source = \"file\"` or setuptools' `version = {{ attr = \"package.__version__\" }}`"
     )
+}
+
+/// The module of setuptools' `[tool.setuptools.dynamic] version = { attr = "pkg.__version__" }`:
+/// `pkg/__init__.py` or `pkg.py`, at the root, under `src/`, or under `package-dir`'s root.
+fn setuptools_attr_file(
+    project_dir: &Path,
+    document: &toml::Table,
+    version: &toml::Value,
+    pyproject: &Path,
+) -> anyhow::Result<PathBuf> {
+    let file = pyproject.display();
+    let Some(attr) = version.get("attr").and_then(toml::Value::as_str) else {
+        bail!(
+            "`{file}` sets `[tool.setuptools.dynamic] version` without `attr`, which pyship does not read: expected `version = {{ attr = \"package.__version__\" }}`"
+        );
+    };
+    let Some(module) = attr.trim().strip_suffix(".__version__") else {
+        bail!(
+            "`{file}` takes the version from `{attr}`: pyship reads only a module's `__version__` (`attr = \"package.__version__\"`)"
+        );
+    };
+    let root = lookup(document, &["tool", "setuptools", "package-dir", ""])
+        .and_then(toml::Value::as_str)
+        .map(|dir| format!("{}/", dir.trim_end_matches('/')))
+        .filter(|dir| dir != "./" && dir != "/");
+    let module_path = module.replace('.', "/");
+    let mut candidates = Vec::new();
+    for prefix in root.iter().map(String::as_str).chain(["", "src/"]) {
+        candidates.push(format!("{prefix}{module_path}/__init__.py"));
+        candidates.push(format!("{prefix}{module_path}.py"));
+    }
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|candidate| project_dir.join(candidate).is_file())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "module `{module}` of `{file}`'s version `attr` was not found in `{}`: expected one of `{}`",
+                project_dir.display(),
+                candidates.join("`, `")
+            )
+        })
 }
 
 /// The module flit takes `__version__` from: `[tool.flit.module] name`, else the project name
@@ -340,5 +396,49 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`setuptools.build_meta`"), "{err}");
+    }
+
+    /// pdm's `source = "file"` and setuptools' `attr` name the file holding `__version__`.
+    #[test]
+    fn ok_pdm_file_and_setuptools_attr_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(dir.path().join("src/demo")).unwrap();
+        fs_err::write(
+            dir.path().join("src/demo/__init__.py"),
+            "__version__ = \"1.2\"\n",
+        )
+        .unwrap();
+        let pyproject = dir.path().join("pyproject.toml");
+        for text in [
+            "[project]\nname = \"demo\"\ndynamic = [\"version\"]\n[tool.pdm.version]\nsource = \"file\"\npath = \"src/demo/__init__.py\"\n",
+            "[project]\nname = \"demo\"\ndynamic = [\"version\"]\n[tool.setuptools.dynamic]\nversion = { attr = \"demo.__version__\" }\n",
+        ] {
+            let version = read(dir.path(), &table(text), &pyproject).unwrap();
+            assert_eq!(version.text, "1.2", "{text}");
+            assert_eq!(
+                version.file,
+                PathBuf::from("src/demo/__init__.py"),
+                "{text}"
+            );
+        }
+        for (text, expected) in [
+            (
+                "[project]\nname = \"demo\"\n[tool.setuptools.dynamic]\nversion = { file = \"VERSION\" }\n",
+                "without `attr`",
+            ),
+            (
+                "[project]\nname = \"demo\"\n[tool.setuptools.dynamic]\nversion = { attr = \"demo.VERSION\" }\n",
+                "reads only a module's `__version__`",
+            ),
+            (
+                "[project]\nname = \"demo\"\n[tool.pdm.version]\nsource = \"call\"\n",
+                "source `call`",
+            ),
+        ] {
+            let err = read(dir.path(), &table(text), &pyproject)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
     }
 }
