@@ -408,13 +408,30 @@ fn setup_cfg(bytes: &[u8], tracked: bool, committed: Option<&[u8]>) -> Result<()
         // setuptools' `save_version_info` writes `tag_build` as the commit has it (empty when
         // it has none) and `tag_date = 0`; any other value changes the version of a wheel built
         // from the sdist.
+        // With `tag_date` on in the commit, setuptools appends the build date to `tag_build`
+        // (`.dev` becomes `.dev20261204`); `tag_svn_revision` it leaves as committed.
+        let dated = committed_value("tag_date").is_some_and(|on| {
+            matches!(
+                on.to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        });
+        let committed_build = committed_value("tag_build").unwrap_or_default();
+        let date_appended = value
+            .strip_prefix(committed_build)
+            .is_some_and(|date| date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()));
+        if key == "tag_build" && dated && date_appended {
+            continue;
+        }
         let expected = match key.as_str() {
-            "tag_build" => Some(committed_value(key).unwrap_or_default()),
-            "tag_date" | "tag_svn_revision" => Some("0"),
-            _ => committed_value(key),
+            "tag_build" if dated => Some(format!("{committed_build}YYYYMMDD")),
+            "tag_build" => Some(committed_build.to_owned()),
+            "tag_date" => Some("0".to_owned()),
+            "tag_svn_revision" => Some(committed_value(key).unwrap_or("0").to_owned()),
+            _ => committed_value(key).map(str::to_owned),
         };
         match expected {
-            Some(expected) if expected == value => {}
+            Some(expected) if expected == *value => {}
             Some(expected) if key.starts_with("tag_") => {
                 return Err(format!(
                     "`setup.cfg` sets `{key} = {value}` in `[egg_info]`; setuptools writes `{key} = {expected}` for this commit, and another value changes the version of wheels built from the sdist"
@@ -481,6 +498,20 @@ fn same_toml(bytes: &[u8], committed: Option<&[u8]>, version: &str) -> Result<()
             "dynamic".to_owned(),
             toml::Value::Array(dynamic.into_iter().map(toml::Value::String).collect()),
         );
+    }
+    if version_was_dynamic {
+        let written = ours
+            .get("project")
+            .and_then(toml::Value::as_table)
+            .and_then(|project| project.get("version"))
+            .and_then(toml::Value::as_str);
+        if let Some(written) = written
+            && !same_version(written, version)
+        {
+            return Err(format!(
+                "`pyproject.toml` sets `project.version = \"{written}\"` where the release commit's has a dynamic version; a backend may write only the release version `{version}` there"
+            ));
+        }
     }
     normalize_project(&mut ours);
     normalize_project(&mut theirs);
@@ -1004,6 +1035,24 @@ mod tests {
         );
     }
 
+    /// Judges an sdist `setup.cfg` of `written` against a committed one of `committed`.
+    fn judge_with(committed: &str, written: &str) -> Vec<crate::Finding> {
+        let supplied = vec![("setup.cfg".to_owned(), committed.as_bytes().to_vec())];
+        let commit = ReleaseCommit {
+            files: &tree(&[("setup.cfg", 5)]),
+            rewritten: &supplied,
+            parent_gitignores: &[],
+        };
+        let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+        check_sdist_against_commit(
+            &sdist(&[("setup.cfg", 6)], &[("setup.cfg", written)]),
+            &commit,
+            "1.0",
+            &mut findings,
+        );
+        findings.into_vec()
+    }
+
     /// A committed `[egg_info]` key other than the generated ones stays as committed.
     #[test]
     fn prov02_committed_egg_info_keys() {
@@ -1033,6 +1082,28 @@ mod tests {
                 && found[0]
                     .message
                     .contains("sets `egg_base = build` in `[egg_info]`; the release commit's has `egg_base = .`"),
+            "{found:#?}"
+        );
+        // A committed `tag_svn_revision` stays; with `tag_date` on, the date joins `tag_build`.
+        let svn = judge_with(
+            "[egg_info]\ntag_svn_revision = 1\n",
+            "[egg_info]\ntag_build = \ntag_date = 0\ntag_svn_revision = 1\n",
+        );
+        assert!(svn.is_empty(), "{svn:#?}");
+        let dated = "[egg_info]\ntag_build = .dev\ntag_date = 1\n";
+        assert!(
+            judge_with(
+                dated,
+                "[egg_info]\ntag_build = .dev20261204\ntag_date = 0\n"
+            )
+            .is_empty()
+        );
+        let found = judge_with(dated, "[egg_info]\ntag_build = .dev.post1\ntag_date = 0\n");
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .message
+                    .contains("writes `tag_build = .devYYYYMMDD`"),
             "{found:#?}"
         );
         // The tags setuptools writes change the version of a wheel built from the sdist.
@@ -1079,13 +1150,12 @@ mod tests {
         let pdm = "[project]\nname = \"foo\"\ndynamic = []\nreadme = \"README.md\"\nversion = \"1.0.0\"\n\n[tool.pdm.version]\nsource = \"scm\"\n";
         let found = judge(pdm);
         assert!(found.is_empty(), "{found:#?}");
-        // Another version stays static: `dynamic` then differs (it is compared first).
         let found = judge(&pdm.replace("1.0.0", "1.1"));
         assert!(
             found.len() == 1
                 && found[0]
                     .message
-                    .contains("`project.dynamic` is not the same"),
+                    .contains("sets `project.version = \"1.1\"` where the release commit's has a dynamic version"),
             "{found:#?}"
         );
         let found = judge(&format!("{pdm}\n[tool.hatch.build.hooks.custom]\n"));

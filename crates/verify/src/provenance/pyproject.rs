@@ -188,6 +188,18 @@ impl<'a> Comparison<'a> {
                 "author" | "author-email" => &["authors"],
                 "maintainer" | "maintainer-email" => &["maintainers"],
                 "license" | "license-expression" => &["license"],
+                // No `[project]` key declares these, so wheels may carry anything there; pip
+                // ignores them, hence a warning.
+                "provides-dist" | "obsoletes-dist" | "requires-external" | "platform"
+                | "supported-platform" => {
+                    self.problems.push(Difference {
+                        severity: Severity::Warning,
+                        message: format!(
+                            "`PKG-INFO` marks `{field}` as `Dynamic`, which no `[project]` key declares, so wheels built from this sdist may carry any `{field}`; expected no such mark"
+                        ),
+                    });
+                    continue;
+                }
                 // setuptools marks `license-file` dynamic whatever pyproject.toml says
                 // (markupsafe 3.0.4 in the corpus), and wheels carry the license files anyway.
                 _ => continue,
@@ -203,7 +215,7 @@ impl<'a> Comparison<'a> {
             self.field_differs(
                 canonical,
                 format!(
-                    "`PKG-INFO` marks `{field}` as `Dynamic`, but pyproject.toml's `[project]` declares {} statically (not in `dynamic`); expected it not marked, so that wheels must carry the same value (PEP 643)",
+                    "`PKG-INFO` marks `{field}` as `Dynamic`, but pyproject.toml's `[project]` does not list {} in `dynamic`, so the field is fixed; expected no such mark, so that wheels must carry the same value (PEP 643)",
                     list(keys.iter().copied())
                 ),
             );
@@ -1354,6 +1366,20 @@ Hello.
             .replace("Dynamic: Keywords\n", "");
         let found = differences(&allowed, &project, &[]);
         assert!(found.is_empty(), "{found:#?}");
+
+        let other = PKG_INFO.replace(
+            "Provides-Extra: test-suite\n",
+            "Provides-Extra: test-suite\nDynamic: Obsoletes-Dist\n",
+        );
+        let found = differences(&other, PROJECT, &[]);
+        assert!(
+            found.len() == 1
+                && found[0].severity == Severity::Warning
+                && found[0]
+                    .message
+                    .contains("marks `Obsoletes-Dist` as `Dynamic`"),
+            "{found:#?}"
+        );
 
         let home = PKG_INFO.replace(
             "Project-URL:",
