@@ -6,8 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use pyship_tests::corpus::workspace_root;
+use pyship_verify::cross::ArtifactContents;
 use pyship_verify::filename::{check_sdist_filename, check_wheel_filename};
 use pyship_verify::metadata::{self, MetadataContext};
+use pyship_verify::provenance::{ReleaseCommit, check_sdist_against_commit, pyproject};
 use pyship_verify::{ArtifactKind, Findings, Target, VerifyOptions, record, verify_bytes};
 
 const OPTIONS: VerifyOptions<'static> = VerifyOptions {
@@ -24,6 +26,7 @@ fn run_target(target: &str, data: &[u8]) {
         "wheel" => drop(verify_bytes("foo-1.0-py3-none-any.whl", data, &OPTIONS)),
         "sdist" => drop(verify_bytes("foo-1.0.tar.gz", data, &OPTIONS)),
         "metadata" => run_metadata(data),
+        "provenance" => run_provenance(data),
         "record" => drop(record::parse(
             data,
             "foo-1.0.dist-info/RECORD",
@@ -63,6 +66,62 @@ fn run_metadata(data: &[u8]) {
         };
         metadata::check(&parsed, &context, &mut findings);
     }
+}
+
+/// Three texts split at NUL bytes: `PKG-INFO`, `pyproject.toml`, `setup.cfg`; each committed
+/// copy differs in its first byte (`fuzz/fuzz_targets/provenance.rs`).
+fn run_provenance(data: &[u8]) {
+    let mut parts = data.splitn(3, |byte| *byte == 0);
+    let pkg_info = parts.next().unwrap_or_default();
+    let pyproject_toml = parts.next().unwrap_or_default();
+    let setup_cfg = parts.next().unwrap_or_default();
+    let files = vec![
+        ("README.md".to_owned(), [1; 32]),
+        ("LICENSE".to_owned(), [2; 32]),
+        ("setup.cfg".to_owned(), [3; 32]),
+        ("PKG-INFO".to_owned(), [4; 32]),
+        ("pyproject.toml".to_owned(), [5; 32]),
+        (".gitignore".to_owned(), [1; 32]),
+    ];
+    let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
+    let metadata = metadata::parse(pkg_info, "PKG-INFO", &mut findings);
+    if let Some(metadata) = &metadata {
+        let kept = vec![("README.md".to_owned(), setup_cfg.to_vec())];
+        let text = String::from_utf8_lossy(pyproject_toml);
+        drop(pyproject::compare(metadata, &text, &files, &kept));
+    }
+    let flipped = |bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        if let Some(first) = bytes.first_mut() {
+            *first ^= 1;
+        }
+        bytes
+    };
+    let sdist = ArtifactContents {
+        filename: "foo-1.0.tar.gz".to_owned(),
+        kind: ArtifactKind::Sdist,
+        metadata,
+        files,
+        kept: vec![
+            ("PKG-INFO".to_owned(), pkg_info.to_vec()),
+            ("pyproject.toml".to_owned(), pyproject_toml.to_vec()),
+            ("setup.cfg".to_owned(), setup_cfg.to_vec()),
+        ],
+    };
+    let tree = vec![
+        ("setup.cfg".to_owned(), [9; 32]),
+        ("pyproject.toml".to_owned(), [9; 32]),
+    ];
+    let rewritten = vec![
+        ("setup.cfg".to_owned(), flipped(setup_cfg)),
+        ("pyproject.toml".to_owned(), flipped(pyproject_toml)),
+    ];
+    let commit = ReleaseCommit {
+        files: &tree,
+        rewritten: &rewritten,
+        parent_gitignores: &[[1; 32]],
+    };
+    check_sdist_against_commit(&sdist, &commit, "1.0", &mut findings);
 }
 
 /// Every saved input, as (target, path).
