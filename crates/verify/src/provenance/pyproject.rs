@@ -8,9 +8,12 @@
 //! and spelling that backends choose freely (keyword order, specifier order, marker spelling,
 //! name normalization, a trailing newline after the readme) are not differences.
 //!
-//! Fields with no `[project]` key (`Import-Name`, `Dynamic`, `Platform`, ...) are not judged here,
-//! nor are `license = { file = ... }` (backends disagree on whether it becomes `License` text)
-//! and `License-File` when `license-files` is absent (each backend has its own default globs).
+//! `Dynamic` is judged too: a field marked dynamic must have its key in `dynamic` (PEP 643), and
+//! `Home-page` and `Download-URL` must be among the declared `urls`. Other fields with no
+//! `[project]` key (`Import-Name`, `Platform`, ...) are not judged here, nor are
+//! `license = { file = ... }` (backends disagree on whether it becomes `License` text) and
+//! `License-File` when `license-files` is absent (each backend has its own default globs).
+//! Differences in [`WARNING_FIELDS`] are warnings, all others errors.
 //!
 //! See: verify-rules.md §2.10 PROV-02; packaging.python.org "pyproject.toml specification".
 
@@ -29,8 +32,9 @@ use crate::metadata::CoreMetadata;
 /// Compares `pkg_info` with the `[project]` table of `pyproject` (the sdist's `pyproject.toml`).
 /// `files` are the sdist's regular files (paths without the top directory, with sha256), where a
 /// readme file and the license files are looked up; `kept` the content of those kept (a root
-/// `README*` is, to compare its text; other readme files are compared by digest). Returns one message per field that differs,
-/// each naming the field, what `PKG-INFO` holds and what `pyproject.toml` declares. A
+/// `README*` is, to compare its text; other readme files are compared by digest). Returns one
+/// difference per field, each naming the field, what `PKG-INFO` holds and what `pyproject.toml`
+/// declares. A
 /// `pyproject.toml` without `[project]` fixes nothing and gives no message; one that is not valid
 /// TOML gives one (SD-08 reports it as well).
 #[must_use]
