@@ -277,6 +277,8 @@ fn meta10_name_with_trailing_separator_is_an_error_not_a_panic() {
         "-",
         "foo[bar-]",
         "foo [ok, _bad] >=1",
+        "mypy >= 1.11.2 ; extra == \"all\"dna.encode('ドメイン')",
+        "foo >= 1 ; extra == \"all\" ünd",
     ] {
         let text = with_body(&format!("Requires-Dist: {value}"));
         assert_eq!(errors(&run(&text)), ["META-10"], "{value:?}");
@@ -284,6 +286,22 @@ fn meta10_name_with_trailing_separator_is_an_error_not_a_panic() {
     // The fuzzer's minimized input also carries a NUL, which META-01 reports on its own.
     let text = with_body("Requires-Dist: t-\0");
     assert_eq!(errors(&run(&text)), ["META-01", "META-10"]);
+}
+
+/// PEP 508 allows non-ASCII inside a quoted marker value, but pep508_rs mis-slices non-ASCII
+/// after a marker expression, so pyship refuses all of it, with the reason.
+#[test]
+fn meta10_non_ascii_anywhere_is_refused_with_the_reason() {
+    let text = with_body("Requires-Dist: foo ; platform_release == \"ü\"");
+    let found = run(&text);
+    assert_eq!(errors(&found), ["META-10"]);
+    assert!(
+        found
+            .as_slice()
+            .iter()
+            .any(|f| f.message.contains("non-ASCII character `ü`")),
+        "{found:?}"
+    );
 }
 
 #[test]

@@ -489,6 +489,15 @@ pub(crate) fn check_requirements(
 /// rejected here first. The fuzz inputs are kept in `fuzz/regressions/metadata/` and
 /// `fuzz/regressions/provenance/`.
 fn check_requirement_name(value: &str) -> Result<(), String> {
+    // pep508_rs 0.9.2 also slices its input at a character count taken as a byte count after a
+    // marker expression, so a non-ASCII character in what follows one panics it. PEP 508 allows
+    // non-ASCII only inside quoted marker values, where no real requirement has any; all of it
+    // is refused rather than trusting a parser that mis-reads it.
+    if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "it holds the non-ASCII character `{c}`; expected an ASCII requirement (pyship refuses non-ASCII even inside quoted marker values)"
+        ));
+    }
     let trimmed = value.trim_start();
     let name_len = trimmed
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
