@@ -922,23 +922,7 @@ mod tests {
     #[test]
     fn prov02_committed_setup_cfg_rewritten_with_egg_info_stanza() {
         let judge = |rewritten: &str, committed: Option<&str>| {
-            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-            let supplied: Vec<(String, Vec<u8>)> = committed
-                .map(|text| ("setup.cfg".to_owned(), text.as_bytes().to_vec()))
-                .into_iter()
-                .collect();
-            let commit = ReleaseCommit {
-                files: &tree(&[("setup.cfg", 5)]),
-                rewritten: &supplied,
-                parent_gitignores: &[],
-            };
-            check_sdist_against_commit(
-                &sdist(&[("setup.cfg", 6)], &[("setup.cfg", rewritten)]),
-                &commit,
-                "1.0",
-                &mut findings,
-            );
-            findings.into_vec()
+            judge_rewritten("setup.cfg", committed, rewritten)
         };
         let committed = "# the package\n[metadata]\nname = foo\nkeywords =\n    a\n    b\n";
         let rewritten = "[metadata]\nname = foo\nkeywords = \n\ta\n\tb\n\n[egg_info]\ntag_build = \ntag_date = 0\n\n";
@@ -978,22 +962,7 @@ mod tests {
     #[test]
     fn prov02_pyproject_rewritten_with_the_same_data() {
         let committed = "# the project\n[project]\nname = 'foo'  # name\nversion = '1.0'\n\n[tool.x]\na = [1, 2]\n";
-        let judge = |written: &str| {
-            let supplied = vec![("pyproject.toml".to_owned(), committed.as_bytes().to_vec())];
-            let commit = ReleaseCommit {
-                files: &tree(&[("pyproject.toml", 1)]),
-                rewritten: &supplied,
-                parent_gitignores: &[],
-            };
-            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-            check_sdist_against_commit(
-                &sdist(&[("pyproject.toml", 7)], &[("pyproject.toml", written)]),
-                &commit,
-                "1.0",
-                &mut findings,
-            );
-            findings.into_vec()
-        };
+        let judge = |written: &str| judge_rewritten("pyproject.toml", Some(committed), written);
         let found = judge(
             "[project]\nname = \"foo\"\nversion = \"1.0\"\n\n[tool.x]\na = [\n    1,\n    2,\n]\n",
         );
@@ -1035,17 +1004,21 @@ mod tests {
         );
     }
 
-    /// Judges an sdist `setup.cfg` of `written` against a committed one of `committed`.
-    fn judge_with(committed: &str, written: &str) -> Vec<crate::Finding> {
-        let supplied = vec![("setup.cfg".to_owned(), committed.as_bytes().to_vec())];
+    /// Judges an sdist whose `path` holds `written`, where the release commit's `path` (another
+    /// digest) holds `committed`, supplied as a rewritten file's content when `Some`.
+    fn judge_rewritten(path: &str, committed: Option<&str>, written: &str) -> Vec<crate::Finding> {
+        let supplied: Vec<(String, Vec<u8>)> = committed
+            .map(|text| (path.to_owned(), text.as_bytes().to_vec()))
+            .into_iter()
+            .collect();
         let commit = ReleaseCommit {
-            files: &tree(&[("setup.cfg", 5)]),
+            files: &tree(&[(path, 5)]),
             rewritten: &supplied,
             parent_gitignores: &[],
         };
         let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
         check_sdist_against_commit(
-            &sdist(&[("setup.cfg", 6)], &[("setup.cfg", written)]),
+            &sdist(&[(path, 6)], &[(path, written)]),
             &commit,
             "1.0",
             &mut findings,
@@ -1053,27 +1026,16 @@ mod tests {
         findings.into_vec()
     }
 
+    /// Judges an sdist `setup.cfg` of `written` against a committed one of `committed`.
+    fn judge_with(committed: &str, written: &str) -> Vec<crate::Finding> {
+        judge_rewritten("setup.cfg", Some(committed), written)
+    }
+
     /// A committed `[egg_info]` key other than the generated ones stays as committed.
     #[test]
     fn prov02_committed_egg_info_keys() {
         let judge = |written: &str| {
-            let supplied = vec![(
-                "setup.cfg".to_owned(),
-                b"[egg_info]\negg_base = .\n".to_vec(),
-            )];
-            let commit = ReleaseCommit {
-                files: &tree(&[("setup.cfg", 5)]),
-                rewritten: &supplied,
-                parent_gitignores: &[],
-            };
-            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-            check_sdist_against_commit(
-                &sdist(&[("setup.cfg", 6)], &[("setup.cfg", written)]),
-                &commit,
-                "1.0",
-                &mut findings,
-            );
-            findings.into_vec()
+            judge_rewritten("setup.cfg", Some("[egg_info]\negg_base = .\n"), written)
         };
         assert!(judge("[egg_info]\negg_base = .\ntag_build = \ntag_date = 0\n").is_empty());
         let found = judge("[egg_info]\negg_base = build\ntag_build = \n");
@@ -1131,22 +1093,7 @@ mod tests {
     #[test]
     fn prov02_pyproject_rewritten_by_pdm_backend() {
         let committed = "[project]\nname = 'foo'\ndynamic = ['version']\nreadme = './README.md'\n\n[tool.pdm.version]\nsource = 'scm'\n";
-        let judge = |written: &str| {
-            let supplied = vec![("pyproject.toml".to_owned(), committed.as_bytes().to_vec())];
-            let commit = ReleaseCommit {
-                files: &tree(&[("pyproject.toml", 1)]),
-                rewritten: &supplied,
-                parent_gitignores: &[],
-            };
-            let mut findings = Findings::new(Some("foo-1.0.tar.gz"));
-            check_sdist_against_commit(
-                &sdist(&[("pyproject.toml", 7)], &[("pyproject.toml", written)]),
-                &commit,
-                "1.0",
-                &mut findings,
-            );
-            findings.into_vec()
-        };
+        let judge = |written: &str| judge_rewritten("pyproject.toml", Some(committed), written);
         let pdm = "[project]\nname = \"foo\"\ndynamic = []\nreadme = \"README.md\"\nversion = \"1.0.0\"\n\n[tool.pdm.version]\nsource = \"scm\"\n";
         let found = judge(pdm);
         assert!(found.is_empty(), "{found:#?}");

@@ -583,13 +583,7 @@ impl<'a> Comparison<'a> {
         let Some(keywords) = self.fixed("keywords") else {
             return;
         };
-        let expected: BTreeSet<&str> = keywords
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::trim)
-            .collect();
+        let expected = strings(keywords);
         let found = self.field("Keywords").unwrap_or_default();
         let by_comma: BTreeSet<&str> = found
             .split(',')
@@ -613,13 +607,7 @@ impl<'a> Comparison<'a> {
         let Some(classifiers) = self.fixed("classifiers") else {
             return;
         };
-        let expected: BTreeSet<&str> = classifiers
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::trim)
-            .collect();
+        let expected = strings(classifiers);
         let found: BTreeSet<&str> = self
             .pkg_info
             .get_all("Classifier")
@@ -824,6 +812,17 @@ impl<'a> Comparison<'a> {
             parts.join(", and ")
         ));
     }
+}
+
+/// The trimmed strings of a TOML array (none when absent or not an array).
+fn strings(value: Option<&Value>) -> BTreeSet<&str> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::trim)
+        .collect()
 }
 
 fn as_str(set: &BTreeSet<String>) -> BTreeSet<&str> {
